@@ -1,0 +1,54 @@
+"""The NCnet truth tables (paper Section 4): four input bits, two tasks per side.
+
+Alice: alpha1 = X1, alpha2 = X1 xor X2.  Bob: beta1 = X3, beta2 = X3 xor X4.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Literal
+
+import numpy as np
+
+Encoding = Literal["01", "pm1"]
+ENCODINGS: tuple[str, ...] = ("01", "pm1")
+N_INPUTS = 16
+
+
+def input_bits() -> np.ndarray:
+    """All 16 combinations of (X1, X2, X3, X4) as 0/1 ints, shape (16, 4), X1 most significant."""
+    return np.array(list(itertools.product((0, 1), repeat=4)), dtype=np.int64)
+
+
+def encode_inputs(encoding: Encoding = "pm1") -> np.ndarray:
+    """Network inputs, shape (16, 4) float64: bits as 0/1 (``"01"``) or -1/+1 (``"pm1"``)."""
+    bits = input_bits().astype(np.float64)
+    if encoding == "01":
+        return bits
+    if encoding == "pm1":
+        return 2.0 * bits - 1.0
+    raise ValueError(f"unknown encoding {encoding!r}; allowed: {', '.join(ENCODINGS)}")
+
+
+def alice_targets() -> np.ndarray:
+    """Alice's labels, shape (2, 16) 0/1: row 0 is alpha1 = X1, row 1 is alpha2 = X1 xor X2."""
+    x = input_bits()
+    return np.stack([x[:, 0], x[:, 0] ^ x[:, 1]])
+
+
+def bob_targets() -> np.ndarray:
+    """Bob's labels, shape (2, 16) 0/1: row 0 is beta1 = X3, row 1 is beta2 = X3 xor X4."""
+    x = input_bits()
+    return np.stack([x[:, 2], x[:, 2] ^ x[:, 3]])
+
+
+def pair_targets(i: int, j: int) -> np.ndarray:
+    """Labels of the setting-pair model (i, j), i, j in {1, 2}: shape (16, 2), columns (Alice, Bob)."""
+    if i not in (1, 2) or j not in (1, 2):
+        raise ValueError(f"setting pair ({i}, {j}) is not allowed; i and j must be 1 or 2")
+    return np.stack([alice_targets()[i - 1], bob_targets()[j - 1]], axis=1)
+
+
+def joint_targets() -> np.ndarray:
+    """Labels of the four-head control model, shape (16, 4), columns (alpha1, alpha2, beta1, beta2)."""
+    return np.concatenate([alice_targets(), bob_targets()]).T
