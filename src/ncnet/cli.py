@@ -1,0 +1,335 @@
+"""The ``ncnet`` command line: parse, validate, call one function, print a table.
+
+User mistakes end in one line ``error: ...`` on stderr and exit status 2; nothing stored is
+touched before the input has been validated.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import tomllib
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ncnet import chsh
+from ncnet.fmt import format_num as _fmt
+from ncnet.fmt import format_p
+
+app = typer.Typer(
+    help="CHSH / Bell-type statistics in classical neural networks (arXiv 2603.04451).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+bench_app = typer.Typer(help="Speed against the naive baseline, in one process.")
+app.add_typer(bench_app, name="bench")
+console = Console()
+err_console = Console(stderr=True)
+M = TypeVar("M", bound=BaseModel)
+
+
+class UserError(Exception):
+    """A mistake in the user's input: printed as one line, exit status 2."""
+
+
+def fail(message: str) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn known user-facing errors raised by ``func`` into one-line messages."""
+    import functools
+
+    from ncnet.store import StoreError
+    from ncnet.sweep import OutputDirError
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (UserError, StoreError, OutputDirError) as err:
+            fail(str(err))
+        except KeyboardInterrupt:
+            err_console.print("interrupted: finished chunks are stored; run again to resume")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def parse_ints(option: str, text: str) -> list[int]:
+    """``"2,3,4"`` -> [2, 3, 4]; anything else is a :class:`UserError` naming ``option``."""
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UserError(
+            f"{option} {text!r} is not a list of whole numbers; use e.g. {option} 2,3,4"
+        ) from None
+    if not values:
+        raise UserError(f"{option} is empty; use e.g. {option} 2,3,4")
+    return values
+
+
+def validated(model: type[M], values: dict[str, Any], source: str = "option") -> M:
+    """Build a config; the first validation error becomes a one-line :class:`UserError`."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        name = f"--{field.replace('_', '-')}" if source == "option" else f"{source}: {field}"
+        value = first.get("input")
+        message = first["msg"].removeprefix("Value error, ")
+        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        raise UserError(f"{name}{shown} is not allowed: {message}") from None
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def toy_table(summary: dict[str, Any]) -> Table:
+    """Per hidden size n: S statistics, the test of S > 2, mean C's and the joint control."""
+    table = Table(title="CHSH S per hidden size n (four separately trained models per run)")
+    for col in ("n", "runs", "mean S [95% CI]", "median", "min..max", "S>2", "p(S>2)",
+                "C11 C12 C21 C22", "joint max"):
+        table.add_column(col, justify="right")
+    for n, e in summary.items():
+        s = e["S"]
+        test = e.get("S_test") or {}
+        joint = e.get("S_joint")
+        table.add_row(
+            n, str(e["runs"]),
+            f"{s['mean']:.3f} [{s['ci'][0]:.2f}, {s['ci'][1]:.2f}]",
+            _fmt(s["median"], 2), f"{s['min']:.2f}..{s['max']:.2f}",
+            f"{e['fraction_S_above_2']:.0%}", format_p(test.get("p_value")),
+            " ".join(_fmt(e[f"C{i}{j}"]["mean"], 2) for i, j in chsh.PAIRS),
+            _fmt(joint["max"], 2) if joint else "—",
+        )
+    return table
+
+
+def toy_config_from(values: dict[str, Any], source: str = "option"):
+    from ncnet.experiments.toy import ToyConfig
+
+    return validated(ToyConfig, values, source)
+
+
+def run_toy_and_report(config: Any, out: Path, report: bool) -> None:
+    from ncnet.sweep import Progress as Hooks
+    from ncnet.sweep import run_toy
+
+    with progress_bar() as bar:
+        task = bar.add_task("training NCnet models", total=None)
+        hooks = Hooks(
+            start=lambda total: bar.update(task, total=max(total, 1), completed=0),
+            advance=lambda k: bar.advance(task, k),
+        )
+        result = run_toy(config, out, hooks)
+        if bar.tasks[task].total == 1 and not result.trained:
+            bar.update(task, completed=1)
+    console.print(
+        f"{result.trained} runs trained, {result.skipped} already in the store "
+        f"(config {result.config_hash})"
+    )
+    console.print(toy_table(result.summary))
+    written = ["results.csv", "results.parquet", "summary.json", "results.sqlite"]
+    if report:
+        from ncnet.report import write_toy_report
+
+        written += write_toy_report(result.out, config, result.records, result.summary)
+    console.print(f"wrote {', '.join(str(result.out / w) for w in written)}")
+
+
+@app.command()
+@guarded
+def toy(
+    hidden: str = typer.Option("2,3,4", help="hidden sizes n, comma-separated"),
+    runs: int = typer.Option(50, help="independent runs per hidden size"),
+    epochs: int = typer.Option(5000, help="full-batch training epochs"),
+    optimizer: str = typer.Option("adam", help="adam | sgd"),
+    lr: float = typer.Option(0.01, help="learning rate"),
+    momentum: float = typer.Option(0.0, help="SGD momentum"),
+    loss: str = typer.Option("bce", help="bce (logits) | mse"),
+    encoding: str = typer.Option("pm1", help="input bits as pm1 (-1/+1) | 01"),
+    init: str = typer.Option("he", help="he (Kaiming normal) | torch (nn.Linear's) | xavier"),
+    seed: int = typer.Option(0, help="base seed; every model's seed derives from it"),
+    joint: bool = typer.Option(True, "--joint/--no-joint", help="also train the 4-head control"),
+    dtype: str = typer.Option("float64", help="float64 | float32"),
+    device: str = typer.Option("cpu", help="cpu | cuda | auto"),
+    threads: int = typer.Option(1, help="torch CPU threads (1 is fastest for these tiny tensors)"),
+    record_every: int = typer.Option(0, help="store per-head losses every k epochs (0: off)"),
+    out: Path = typer.Option(Path("runs/fig2"), help="output directory (resumes if it exists)"),
+    report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
+) -> None:
+    """Section 4: train NCnet for each hidden size and run (Figure 2), store and report."""
+    values = dict(
+        hidden=parse_ints("--hidden", hidden), runs=runs, epochs=epochs, optimizer=optimizer,
+        lr=lr, momentum=momentum, loss=loss, encoding=encoding, init=init, seed=seed,
+        joint=joint, dtype=dtype, device=device, threads=threads, record_every=record_every,
+    )
+    config = toy_config_from(values)
+    try:
+        config.resolved_device()
+    except ValueError as err:
+        raise UserError(f"--device {device!r}: {err}") from None
+    run_toy_and_report(config, out, report)
+
+
+@app.command()
+@guarded
+def run(
+    config_file: Path = typer.Argument(..., help="TOML file with a [toy] table"),
+    out: Path | None = typer.Option(None, help="output directory (overrides the file's)"),
+) -> None:
+    """Run a preset or sweep file, e.g. configs/paper-fig2.toml."""
+    if not config_file.is_file():
+        raise UserError(f"config file {config_file} does not exist")
+    try:
+        data = tomllib.loads(config_file.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f"{config_file} is not valid TOML ({err})") from None
+    known = {"toy"}
+    tables = [k for k in data if isinstance(data[k], dict)]
+    unknown = [k for k in tables if k not in known]
+    if unknown or not tables:
+        raise UserError(
+            f"{config_file}: table [{(unknown or ['(none)'])[0]}] is not known; "
+            f"allowed: {', '.join(sorted(known))}"
+        )
+    values = dict(data["toy"])
+    target = out or Path(values.pop("out", f"runs/{config_file.stem}"))
+    values.pop("out", None)
+    report = bool(values.pop("report", True))
+    config = toy_config_from(values, source=str(config_file))
+    run_toy_and_report(config, target, report)
+
+
+@app.command()
+@guarded
+def report(out: Path = typer.Argument(..., help="a directory written by `ncnet toy`")) -> None:
+    """Redraw figures and write report.md / report.html from a directory's store."""
+    from ncnet.report import write_toy_report
+    from ncnet.sweep import load_latest_toy
+
+    config, records = load_latest_toy(out)
+    if not records:
+        raise UserError(f"{out} holds no finished runs of its latest sweep")
+    from ncnet.experiments.toy import summarize
+
+    summary = summarize(records)
+    console.print(toy_table(summary))
+    written = write_toy_report(out, config, records, summary)
+    console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+@app.command()
+@guarded
+def score(
+    file: Path = typer.Argument(..., help="CSV or Parquet with columns i, j, A, B"),
+    json_out: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
+    n_boot: int = typer.Option(10_000, help="bootstrap resamples for the CI"),
+    seed: int = typer.Option(0, help="bootstrap seed"),
+) -> None:
+    """CHSH statistics of your own model's paired per-item outcomes.
+
+    Each row is one test item of setting pair (i, j) with Alice's outcome A and Bob's outcome
+    B (+1/-1, or 1/0 for correct/incorrect).
+    """
+    import pandas as pd
+
+    if not file.is_file():
+        raise UserError(f"file {file} does not exist")
+    if n_boot < 1:
+        raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
+    try:
+        if file.suffix.lower() in (".parquet", ".pq"):
+            frame = pd.read_parquet(file)
+        elif file.suffix.lower() in (".csv", ".txt"):
+            frame = pd.read_csv(file)
+        else:
+            raise UserError(f"{file}: unknown file type {file.suffix!r}; allowed: .csv, .parquet")
+    except (ValueError, OSError, pd.errors.ParserError) as err:
+        raise UserError(f"{file} could not be read ({str(err).splitlines()[0]})") from None
+    try:
+        result = chsh.score_table(frame, n_boot=n_boot, seed=seed)
+    except ValueError as err:
+        raise UserError(f"{file}: {err}") from None
+    data = result.to_dict()
+    if json_out:
+        from ncnet.store import strict_json
+
+        sys.stdout.write(json.dumps(strict_json(data), indent=2) + "\n")
+        return
+    console.print(score_table_view(data))
+
+
+def score_table_view(d: dict[str, Any]) -> Table:
+    t = Table(title=f"S = {d['S']:.4f}   95% CI [{d['ci'][0]:.4f}, {d['ci'][1]:.4f}]   "
+                    f"{d['test']['test']}: p(S > 2) = {format_p(d['test']['p_value'])}")
+    for col in ("pair", "items", "C", "acc A", "acc B", "C if independent"):
+        t.add_column(col, justify="right")
+    for i, j in chsh.PAIRS:
+        t.add_row(
+            f"({i},{j})", str(d["n_items"][i - 1][j - 1]), _fmt(d["C"][i - 1][j - 1], 4),
+            _fmt(d["acc_A"][i - 1][j - 1], 4), _fmt(d["acc_B"][i - 1][j - 1], 4),
+            _fmt(d["C_product"][i - 1][j - 1], 4),
+        )
+    t.caption = (
+        f"signalling gap A (acc with Bob's task 1 minus 2): task 1 "
+        f"{d['signalling_gap_A'][0]:+.4f}, task 2 {d['signalling_gap_A'][1]:+.4f};  "
+        f"B: task 1 {d['signalling_gap_B'][0]:+.4f}, task 2 {d['signalling_gap_B'][1]:+.4f};  "
+        f"S if independent {d['S_product']:.4f}; bounds: local 2, Tsirelson 2.828, "
+        f"no-signalling 4"
+    )
+    return t
+
+
+@bench_app.command("toy")
+@guarded
+def bench_toy(
+    hidden: str = typer.Option("2,3,4", help="hidden sizes"),
+    runs: int = typer.Option(50, help="runs per hidden size"),
+    epochs: int = typer.Option(5000, help="epochs"),
+    naive_models: int = typer.Option(3, help="models the naive loop times (then scaled)"),
+    threads: int = typer.Option(1, help="torch CPU threads"),
+) -> None:
+    """Time the batched Figure-2 sweep and the naive per-model loop, in this process."""
+    from ncnet.bench import bench_toy as measure
+
+    if naive_models < 1:
+        raise UserError(f"--naive-models {naive_models} is not allowed: use >= 1")
+    config = toy_config_from(dict(hidden=parse_ints("--hidden", hidden), runs=runs,
+                                  epochs=epochs, threads=threads, joint=False))
+    with console.status("timing the batched sweep and the naive loop ..."):
+        r = measure(config, naive_models)
+    t = Table(title=f"NCnet sweep: {r['models']} models x {config.epochs} epochs")
+    for col in ("trainer", "models timed", "seconds (timed)", "seconds for the sweep", "speed-up"):
+        t.add_column(col, justify="right")
+    t.add_row("naive: nn.Module + torch.optim.Adam per model", str(r["naive_models"]),
+              f"{r['naive_seconds']:.2f}", f"{r['naive_sweep_seconds']:.1f} (scaled)", "1x")
+    t.add_row("ncnet batched (hand-written gradients)", str(r["models"]),
+              f"{r['batched_seconds']:.2f}", f"{r['batched_seconds']:.2f}",
+              f"{r['speedup']:.0f}x")
+    console.print(t)
+    console.print(f"torch {r['torch']}, {r['threads']} threads, {r['dtype']}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

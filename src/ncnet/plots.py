@@ -1,0 +1,122 @@
+"""Figures (matplotlib, Agg backend): Figure 2a/2b of the paper and the signalling gaps."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ncnet import chsh  # noqa: E402
+
+PAIR_COLOURS = ("#4c72b0", "#55a868", "#c44e52", "#8172b2")
+
+
+def _bounds(ax: plt.Axes, with_no_signalling: bool = False) -> None:
+    ax.axhline(chsh.LOCAL_BOUND, color="red", ls="--", lw=1.2, label="local bound 2")
+    ax.axhline(chsh.TSIRELSON_BOUND, color="blue", ls="-.", lw=1.2, label="Tsirelson 2√2")
+    if with_no_signalling:
+        ax.axhline(chsh.NO_SIGNALLING_BOUND, color="grey", ls=":", lw=1, label="no-signalling 4")
+
+
+def figure_2a(records: Sequence[dict[str, Any]], summary: dict[str, Any], path: Path) -> None:
+    """S of every run per hidden size (jittered), the joint-control S, and mean with 95% CI."""
+    sizes = [int(n) for n in summary]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    rng = np.random.default_rng(0)
+    for k, n in enumerate(sizes):
+        s = np.array([r["S"] for r in records if r["hidden"] == n])
+        ax.scatter(k + rng.uniform(-0.18, 0.18, len(s)) - 0.12, s, s=16, alpha=0.7,
+                   color="#4c72b0", label="four models (paper's S)" if k == 0 else None)
+        sj = np.array([r["S_joint"] for r in records if r["hidden"] == n and "S_joint" in r])
+        if len(sj):
+            ax.scatter(k + rng.uniform(-0.1, 0.1, len(sj)) + 0.25, sj, s=18, marker="x",
+                       color="#dd8452", alpha=0.8,
+                       label="joint control (one 4-head model)" if k == 0 else None)
+        e = summary[str(n)]["S"]
+        ax.errorbar(k - 0.12, e["mean"], yerr=[[e["mean"] - e["ci"][0]], [e["ci"][1] - e["mean"]]],
+                    fmt="D", color="black", ms=5, capsize=4, zorder=5,
+                    label="mean, 95% bootstrap CI" if k == 0 else None)
+    _bounds(ax, with_no_signalling=True)
+    ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
+    ax.set_ylabel("CHSH S")
+    ax.set_ylim(min(-0.2, ax.get_ylim()[0]), 4.2)
+    ax.set_title("Figure 2a: S over runs per hidden size")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def figure_2b(summary: dict[str, Any], path: Path) -> None:
+    """Mean C11..C22 per hidden size (bars, 95% CI) and mean S with the joint control and the
+    product-of-marginals prediction."""
+    sizes = list(summary)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9.6, 4.0), gridspec_kw={"width_ratios": [3, 2]})
+    width = 0.2
+    for p, (i, j) in enumerate(chsh.PAIRS):
+        means = [summary[n][f"C{i}{j}"]["mean"] for n in sizes]
+        lo = [summary[n][f"C{i}{j}"]["ci"][0] for n in sizes]
+        hi = [summary[n][f"C{i}{j}"]["ci"][1] for n in sizes]
+        xs = np.arange(len(sizes)) + (p - 1.5) * width
+        ax.bar(xs, means, width, color=PAIR_COLOURS[p], label=f"C(A{i}, B{j})",
+               yerr=[np.subtract(means, lo), np.subtract(hi, means)], capsize=2)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
+    ax.set_ylabel("mean correlator")
+    lowest = min(summary[n][f"C{i}{j}"]["ci"][0] for n in sizes for i, j in chsh.PAIRS)
+    ax.set_ylim(min(-0.1, lowest - 0.1), 1.1)
+    ax.legend(fontsize=7, ncol=4, loc="lower center")
+    ax.set_title("Figure 2b: mean correlators")
+    xs = np.arange(len(sizes))
+    s = [summary[n]["S"] for n in sizes]
+    ax2.errorbar(xs, [e["mean"] for e in s],
+                 yerr=[[e["mean"] - e["ci"][0] for e in s], [e["ci"][1] - e["mean"] for e in s]],
+                 fmt="o-", color="black", capsize=4, label="mean S (four models)")
+    ax2.plot(xs, [summary[n]["S_product"]["mean"] for n in sizes], "s--", color="#937860",
+             label="S if A, B independent")
+    if all("S_joint" in summary[n] for n in sizes):
+        ax2.plot(xs, [summary[n]["S_joint"]["mean"] for n in sizes], "x:", color="#dd8452",
+                 ms=8, label="mean S, joint control")
+    _bounds(ax2)
+    ax2.set_xticks(xs, [f"n = {n}" for n in sizes])
+    ax2.set_ylabel("CHSH S")
+    ax2.set_ylim(0, 3.0)
+    ax2.legend(fontsize=7, loc="lower right")
+    ax2.set_title("mean S per n")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def signalling_figure(summary: dict[str, Any], path: Path) -> None:
+    """Mean signalling gaps per hidden size: how each head's accuracy on its task changes when
+    the other head's task changes (0 under no-signalling), with 95% CIs."""
+    sizes = list(summary)
+    names = ["gap_A1", "gap_A2", "gap_B1", "gap_B2"]
+    labels = ["Alice task 1", "Alice task 2 (XOR)", "Bob task 1", "Bob task 2 (XOR)"]
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    width = 0.2
+    for p, name in enumerate(names):
+        means = [summary[n][name]["mean"] for n in sizes]
+        lo = [summary[n][name]["ci"][0] for n in sizes]
+        hi = [summary[n][name]["ci"][1] for n in sizes]
+        xs = np.arange(len(sizes)) + (p - 1.5) * width
+        ax.bar(xs, means, width, color=PAIR_COLOURS[p], label=labels[p],
+               yerr=[np.subtract(means, lo), np.subtract(hi, means)], capsize=2)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
+    ax.set_ylabel("accuracy(other task 1) − accuracy(other task 2)")
+    ax.set_title("Signalling: a head's accuracy depends on the other head's task")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

@@ -1,0 +1,138 @@
+"""Run a sweep into an output directory: skip what the store holds, train the rest in
+chunks, store each chunk as it finishes, export the tables.
+
+An interrupted sweep keeps every finished chunk; running the same command again trains only
+what is missing. Results of other configs in the same directory stay in the store.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ncnet.experiments import toy
+from ncnet.store import Store, export_tables
+
+STORE_NAME = "results.sqlite"
+TOY_ID_COLUMNS = ("experiment", "run", "seed", "hidden")
+
+
+class OutputDirError(Exception):
+    """The output directory cannot be used; the message is one line for the user."""
+
+
+def prepare_out_dir(out: str | Path) -> Path:
+    """Create ``out`` if needed and check that it is a writable directory."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise OutputDirError(f"--out {path} is a file, not a directory; give a directory path")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as err:
+        raise OutputDirError(f"--out {path} is not writable ({err.strerror})") from None
+    return path
+
+
+@dataclass
+class Progress:
+    """Hooks for a progress display: ``start(total_epochs)``, then ``advance(epochs)``."""
+
+    start: Callable[[int], None]
+    advance: Callable[[int], None]
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    config_hash: str
+    records: list[dict[str, Any]]
+    trained: int
+    skipped: int
+    summary: dict[str, Any]
+
+
+def _job_list(config: toy.ToyConfig) -> list[tuple[str, Callable[..., list[dict[str, Any]]]]]:
+    jobs = [(toy.EXPERIMENT, toy.train_pair_runs)]
+    if config.joint:
+        jobs.append((toy.JOINT_EXPERIMENT, toy.train_joint_runs))
+    return jobs
+
+
+def run_toy(
+    config: toy.ToyConfig, out: str | Path, progress: Progress | None = None
+) -> SweepResult:
+    """Train every run of ``config`` that ``out``'s store lacks, then write the tables."""
+    path = prepare_out_dir(out)
+    planned = toy.planned_runs(config)
+    with Store(path / STORE_NAME) as store:
+        digest = config.config_hash()
+        store.put_config(toy.EXPERIMENT, digest, config.model_dump(mode="json"))
+        work: list[tuple[str, Callable[..., Any], Sequence[tuple[int, int]]]] = []
+        skipped = 0
+        for experiment, train in _job_list(config):
+            done = store.done_keys(experiment, digest)
+            todo = [hr for hr in planned if toy.run_key(*hr) not in done]
+            skipped += len(planned) - len(todo)
+            work += [(experiment, train, c) for c in toy.chunks(todo, config.chunk_runs)]
+        if progress is not None:
+            progress.start(config.epochs * len(work))
+        trained = 0
+        for experiment, train, chunk in work:
+            last = [0]
+
+            def report(epoch: int, last: list[int] = last) -> None:
+                if progress is not None:
+                    progress.advance(epoch - last[0])
+                last[0] = epoch
+
+            records = train(config, chunk, report)
+            trained += store.put_runs(experiment, digest, records)
+        records = collect_toy(store, config)
+    summary = toy.summarize(records)
+    export_tables(records, summary_json(config, summary), path, TOY_ID_COLUMNS)
+    return SweepResult(path, digest, records, trained, skipped, summary)
+
+
+def collect_toy(store: Store, config: toy.ToyConfig) -> list[dict[str, Any]]:
+    """Stored records of the runs ``config`` asks for, pair and joint columns merged by key,
+    in sweep order; runs not (yet) stored are left out."""
+    digest = config.config_hash()
+    pairs = store.records(toy.EXPERIMENT, digest)
+    joint = store.records(toy.JOINT_EXPERIMENT, digest) if config.joint else {}
+    merged = []
+    for hidden, run in toy.planned_runs(config):
+        key = toy.run_key(hidden, run)
+        if key not in pairs:
+            continue
+        rec = {"experiment": toy.EXPERIMENT, "seed": config.seed, **pairs[key]}
+        if key in joint:
+            rec.update({k: v for k, v in joint[key].items() if k not in rec})
+        merged.append(rec)
+    return merged
+
+
+def summary_json(config: toy.ToyConfig, summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "experiment": toy.EXPERIMENT,
+        "config_hash": config.config_hash(),
+        "config": config.model_dump(mode="json"),
+        "by_hidden": summary,
+    }
+
+
+def load_latest_toy(out: str | Path) -> tuple[toy.ToyConfig, list[dict[str, Any]]]:
+    """The config and records of the last toy sweep written into ``out``."""
+    path = Path(out)
+    if not (path / STORE_NAME).is_file():
+        raise OutputDirError(f"{path} holds no {STORE_NAME}; run `ncnet toy --out {path}` first")
+    with Store(path / STORE_NAME) as store:
+        latest = store.latest()
+        if latest is None or latest[0] != toy.EXPERIMENT:
+            raise OutputDirError(f"{path}/{STORE_NAME} holds no toy sweep")
+        config = toy.ToyConfig.model_validate(store.config(*latest))
+        return config, collect_toy(store, config)
