@@ -16,6 +16,7 @@ import tomllib
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -41,7 +42,7 @@ class UserError(Exception):
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -142,10 +143,15 @@ def run_toy_and_report(config: Any, out: Path, report: bool) -> None:
             advance=lambda k: bar.advance(task, k),
         )
         result = run_toy(config, out, hooks)
-        if bar.tasks[task].total == 1 and not result.trained:
+        if bar.tasks[task].total == 1 and not any(result.trained.values()):
             bar.update(task, completed=1)
+    from ncnet.experiments.toy import EXPERIMENT, JOINT_EXPERIMENT
+
+    joint = result.trained.get(JOINT_EXPERIMENT)
     console.print(
-        f"{result.trained} runs trained, {result.skipped} already in the store "
+        f"{result.trained[EXPERIMENT]} runs trained"
+        + (f" (+{joint} joint controls)" if joint is not None else "")
+        + f", {result.complete_before} already complete in the store "
         f"(config {result.config_hash})"
     )
     console.print(toy_table(result.summary))

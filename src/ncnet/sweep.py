@@ -51,8 +51,8 @@ class SweepResult:
     out: Path
     config_hash: str
     records: list[dict[str, Any]]
-    trained: int
-    skipped: int
+    trained: dict[str, int]  # newly stored records per store experiment
+    complete_before: int  # runs that were already complete in the store
     summary: dict[str, Any]
 
 
@@ -73,15 +73,15 @@ def run_toy(
         digest = config.config_hash()
         store.put_config(toy.EXPERIMENT, digest, config.model_dump(mode="json"))
         work: list[tuple[str, Callable[..., Any], Sequence[tuple[int, int]]]] = []
-        skipped = 0
+        missing: set[str] = set()
         for experiment, train in _job_list(config):
             done = store.done_keys(experiment, digest)
             todo = [hr for hr in planned if toy.run_key(*hr) not in done]
-            skipped += len(planned) - len(todo)
+            missing |= {toy.run_key(*hr) for hr in todo}
             work += [(experiment, train, c) for c in toy.chunks(todo, config.chunk_runs)]
         if progress is not None:
             progress.start(config.epochs * len(work))
-        trained = 0
+        trained = {experiment: 0 for experiment, _ in _job_list(config)}
         for experiment, train, chunk in work:
             last = [0]
 
@@ -90,12 +90,11 @@ def run_toy(
                     progress.advance(epoch - last[0])
                 last[0] = epoch
 
-            records = train(config, chunk, report)
-            trained += store.put_runs(experiment, digest, records)
+            trained[experiment] += store.put_runs(experiment, digest, train(config, chunk, report))
         records = collect_toy(store, config)
     summary = toy.summarize(records)
     export_tables(records, summary_json(config, summary), path, TOY_ID_COLUMNS)
-    return SweepResult(path, digest, records, trained, skipped, summary)
+    return SweepResult(path, digest, records, trained, len(planned) - len(missing), summary)
 
 
 def collect_toy(store: Store, config: toy.ToyConfig) -> list[dict[str, Any]]:

@@ -69,7 +69,7 @@ class ToyConfig(BaseModel):
     def _positive_hidden(cls, v: list[int]) -> list[int]:
         bad = [h for h in v if h < 1 or h > 4096]
         if bad:
-            raise ValueError(f"hidden size {bad[0]} is not allowed; use whole numbers 1..4096")
+            raise ValueError(f"hidden size {bad[0]} must be a whole number from 1 to 4096")
         return sorted(dict.fromkeys(v))
 
     def identity(self) -> dict[str, Any]:

@@ -1,0 +1,221 @@
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ncnet import sweep
+from ncnet.cli import app
+from ncnet.experiments import toy
+
+runner = CliRunner()
+TINY = ["--hidden", "2,3", "--runs", "3", "--epochs", "200"]
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "120"})
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    result = invoke("toy", *TINY, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    return out, result
+
+
+def test_toy_writes_the_output_contract(tiny_run):
+    out, result = tiny_run
+    assert "6 runs trained (+6 joint controls), 0 already complete" in result.stdout
+    frame = pd.read_csv(out / "results.csv")
+    assert len(frame) == 6
+    expected = ["experiment", "run", "seed", "hidden", "C11", "C12", "C21", "C22", "S"]
+    assert list(frame.columns[:9]) == expected
+    for i, j in [(1, 1), (1, 2), (2, 1), (2, 2)]:
+        assert f"acc_A{i}_B{j}" in frame and f"acc_B{j}_A{i}" in frame
+    assert {"S_joint", "C22_joint", "S_product", "gap_A2"} <= set(frame.columns)
+    assert (frame["S_joint"] <= 2 + 1e-12).all()
+    s = frame["C11"] + frame["C12"] + frame["C21"] - frame["C22"]
+    assert (s - frame["S"]).abs().max() < 1e-12
+    assert sorted(frame["hidden"].unique()) == [2, 3]
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["by_hidden"]) == {"2", "3"}
+    assert summary["by_hidden"]["3"]["runs"] == 3
+    assert summary["by_hidden"]["3"]["S"]["mean"] == pytest.approx(
+        frame.loc[frame.hidden == 3, "S"].mean())
+    assert summary["config"]["epochs"] == 200
+    for name in ("fig2a.png", "fig2b.png", "signalling.png", "report.md", "results.sqlite",
+                 "results.parquet"):
+        assert (out / name).stat().st_size > 0
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3 and 'src="fig' not in page
+    assert "Against the paper" in (out / "report.md").read_text()
+
+
+def test_rerun_resumes_and_extends(tiny_run, tmp_path):
+    out, _ = tiny_run
+    before = (out / "results.csv").read_text()
+    again = invoke("toy", *TINY, "--out", out)
+    assert again.exit_code == 0
+    assert "0 runs trained (+0 joint controls), 6 already complete" in again.stdout
+    assert (out / "results.csv").read_text() == before
+    more = invoke("toy", "--hidden", "2,3", "--runs", "4", "--epochs", "200", "--out", out)
+    assert "2 runs trained (+2 joint controls), 6 already complete" in more.stdout
+    frame = pd.read_csv(out / "results.csv")
+    assert len(frame) == 8
+    old = pd.read_csv(pd.io.common.StringIO(before))
+    merged = frame.merge(old, on=["hidden", "run"], suffixes=("", "_old"))
+    assert (merged["S"] == merged["S_old"]).all()
+
+
+def test_interrupted_sweep_resumes_to_the_same_result(tmp_path, monkeypatch):
+    config = toy.ToyConfig(hidden=[2, 3], runs=3, epochs=150, chunk_runs=2)
+    clean = sweep.run_toy(config, tmp_path / "clean")
+
+    calls = {"n": 0}
+    real = toy.train_pair_runs
+
+    def dies_after_one_chunk(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(toy, "train_pair_runs", dies_after_one_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_toy(config, tmp_path / "cut")
+    monkeypatch.setattr(toy, "train_pair_runs", real)
+    resumed = sweep.run_toy(config, tmp_path / "cut")
+    assert resumed.complete_before == 0
+    assert resumed.trained == {toy.EXPERIMENT: 4, toy.JOINT_EXPERIMENT: 6}
+    assert resumed.records == clean.records
+
+
+def test_report_command_redraws(tiny_run):
+    out, _ = tiny_run
+    (out / "report.md").unlink()
+    result = invoke("report", out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "report.md").exists()
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--hidden", "0"], "hidden size 0"),
+        (["--hidden", "-2"], "hidden size -2"),
+        (["--hidden", "2,x"], "--hidden '2,x' is not a list"),
+        (["--runs", "0"], "--runs = 0"),
+        (["--epochs", "0"], "--epochs = 0"),
+        (["--optimizer", "rmsprop"], "'adam' or 'sgd'"),
+        (["--encoding", "bits"], "--encoding = 'bits'"),
+        (["--loss", "hinge"], "--loss = 'hinge'"),
+        (["--init", "zeros"], "--init = 'zeros'"),
+        (["--lr", "nan"], "--lr = nan"),
+        (["--device", "tpu"], "--device = 'tpu'"),
+    ],
+)
+def test_bad_options_give_one_line_errors(tmp_path, args, fragment):
+    result = invoke("toy", *args, "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+    assert result.stderr.startswith("error:") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_that_is_a_file(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("keep me")
+    result = invoke("toy", *TINY, "--out", target)
+    assert result.exit_code == 2 and "is a file" in result.stderr
+    assert target.read_text() == "keep me"
+
+
+def test_out_that_cannot_be_created(tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    result = invoke("toy", *TINY, "--out", tmp_path / "file.txt" / "sub")
+    assert result.exit_code == 2 and "not writable" in result.stderr
+
+
+def test_corrupt_store_is_not_touched(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "results.sqlite").write_bytes(b"garbage" * 500)
+    result = invoke("toy", *TINY, "--out", out)
+    assert result.exit_code == 2 and "not a usable ncnet store" in result.stderr
+    assert (out / "results.sqlite").read_bytes() == b"garbage" * 500
+    assert sorted(p.name for p in out.iterdir()) == ["results.sqlite"]
+
+
+def test_report_of_an_empty_directory(tmp_path):
+    result = invoke("report", tmp_path)
+    assert result.exit_code == 2 and "holds no results.sqlite" in result.stderr
+
+
+def test_run_a_toml_config(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[toy]\nhidden = [3]\nruns = 2\nepochs = 100\nreport = false\n')
+    result = invoke("run", cfg, "--out", tmp_path / "o")
+    assert result.exit_code == 0, result.stderr
+    assert len(pd.read_csv(tmp_path / "o" / "results.csv")) == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[toy]\nrunz = 2\n')
+    result = invoke("run", bad, "--out", tmp_path / "o2")
+    assert result.exit_code == 2 and "runz" in result.stderr
+    bad.write_text('[nope]\nx = 1\n')
+    assert "table [nope] is not known" in invoke("run", bad).stderr
+
+
+def _score_file(tmp_path):
+    # pair (1,1): 4 items all agree -> C=1; (1,2): A=+1,B=-1 on 2 of 4 -> C=0;
+    # (2,1): C=1; (2,2): all anti -> C=-1. S = 1 + 0 + 1 + 1 = 3.
+    rows = []
+    for a, b in [(1, 1)] * 4:
+        rows.append((1, 1, a, b))
+    for a, b in [(1, 1), (1, 1), (1, 0), (1, 0)]:
+        rows.append((1, 2, a, b))
+    for a, b in [(0, 0), (1, 1)]:
+        rows.append((2, 1, a, b))
+    for a, b in [(1, 0), (0, 1), (1, 0)]:
+        rows.append((2, 2, a, b))
+    path = tmp_path / "outcomes.csv"
+    pd.DataFrame(rows, columns=["i", "j", "A", "B"]).to_csv(path, index=False)
+    return path
+
+
+def test_score_known_answers(tmp_path):
+    path = _score_file(tmp_path)
+    result = invoke("score", path, "--json", "--n-boot", "500")
+    assert result.exit_code == 0, result.stderr
+    d = json.loads(result.stdout)
+    assert d["C"] == [[1.0, 0.0], [1.0, -1.0]]
+    assert d["S"] == pytest.approx(3.0)
+    assert d["n_items"] == [[4, 4], [2, 3]]
+    assert d["acc_B"][0][1] == pytest.approx(0.5)
+    assert d["signalling_gap_A"][1] == pytest.approx(0.5 - 2 / 3)
+    table = invoke("score", path, "--n-boot", "500")
+    assert table.exit_code == 0 and "S = 3.0000" in table.stdout
+    parquet = tmp_path / "o.parquet"
+    pd.read_csv(path).to_parquet(parquet)
+    assert json.loads(invoke("score", parquet, "--json", "--n-boot", "500").stdout)["S"] == 3.0
+
+
+def test_score_bad_inputs(tmp_path):
+    assert "does not exist" in invoke("score", tmp_path / "none.csv").stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("i,j,A\n1,1,1\n")
+    result = invoke("score", bad)
+    assert result.exit_code == 2 and "B" in result.stderr
+    bad.write_text("i,j,A,B\n1,1,1,1\n1,2,1,1\n2,1,1,1\n3,2,1,1\n")
+    assert "3" in invoke("score", bad).stderr
+    other = tmp_path / "x.xlsx"
+    other.write_text("")
+    assert "unknown file type" in invoke("score", other).stderr
+
+
+def test_bench_prints_both_timings_and_the_ratio():
+    result = invoke("bench", "toy", "--hidden", "2", "--runs", "1", "--epochs", "30",
+                    "--naive-models", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "naive" in result.stdout and "batched" in result.stdout and "x" in result.stdout
