@@ -185,11 +185,10 @@ def train_batched(
     xb = with_bias_column(x).to(device=dev, dtype=dtype)  # (N, 5)
     xb_t = xb.T.contiguous()
     pre = torch.empty(n, hm * m, dtype=dtype, device=dev)
-    h_aug = torch.ones(n, hm + 1, m, dtype=dtype, device=dev)  # row H: the heads' bias input
-    h = h_aug[:, :hm, :]
+    h = torch.empty(n, hm, m, dtype=dtype, device=dev)
     z = torch.empty(n, k, m, dtype=dtype, device=dev)
     err = torch.empty_like(z)
-    prod = torch.empty(n, hm + 1, k, m, dtype=dtype, device=dev)
+    prod = torch.empty(n, hm, k, m, dtype=dtype, device=dev)
     dh = torch.empty(n, hm, m, dtype=dtype, device=dev)
     scale = (1.0 if s.loss == "bce" else 2.0) / n
     exp_avg = torch.zeros_like(theta)
@@ -198,13 +197,26 @@ def train_batched(
     b1, b2 = s.betas
     curve_epochs: list[int] = []
     curves: list[np.ndarray] = []
+    # views built once: unit u's activations (N, 1, M) and out-weights (K, M); head c's error
+    # (N, 1, M) and in-weights from the hidden units (1, H, M)
+    h_unit = [h[:, u, None, :] for u in range(hm)]
+    w2_unit = [w2[u] for u in range(hm)]
+    bias = w2[hm]
+    err_head = [err[:, c, None, :] for c in range(k)]
+    w2_head = [w2[None, :hm, c, :] for c in range(k)]
+    h_col, err_row = h[:, :, None, :], err[:, None]
+    g2_hidden, g2_bias = g2[:hm], g2[hm]
+    pre3 = pre.view(n, hm, m)
+    dh_flat = dh.view(n, hm * m)
+    threshold_backward = torch.ops.aten.threshold_backward.grad_input
 
     def forward() -> None:
         torch.mm(xb, w1, out=pre)
-        torch.clamp_min(pre.view(n, hm, m), 0.0, out=h)
-        torch.mul(h_aug[:, 0, None, :], w2[0], out=z)
-        for u in range(1, hm + 1):
-            z.addcmul_(h_aug[:, u, None, :], w2[u])
+        torch.clamp_min(pre3, 0.0, out=h)
+        torch.mul(h_unit[0], w2_unit[0], out=z)
+        for u in range(1, hm):
+            z.addcmul_(h_unit[u], w2_unit[u])
+        z.add_(bias)
 
     for epoch in range(1, s.epochs + 1):
         forward()
@@ -213,13 +225,14 @@ def train_batched(
             err.sub_(y)
         else:
             torch.sub(z, y, out=err)
-        torch.mul(h_aug[:, :, None, :], err[:, None], out=prod)
-        torch.sum(prod, dim=0, out=g2)
-        torch.mul(err[:, 0, None, :], w2[None, :hm, 0, :], out=dh)
+        torch.mul(h_col, err_row, out=prod)
+        torch.sum(prod, dim=0, out=g2_hidden)
+        torch.sum(err, dim=0, out=g2_bias)
+        torch.mul(err_head[0], w2_head[0], out=dh)
         for c in range(1, k):
-            dh.addcmul_(err[:, c, None, :], w2[None, :hm, c, :])
-        dh.mul_(pre.view(n, hm, m) > 0)
-        torch.mm(xb_t, dh.view(n, hm * m), out=g1)
+            dh.addcmul_(err_head[c], w2_head[c])
+        threshold_backward(dh, h, 0.0, grad_input=dh)  # ReLU': zero where the unit is off
+        torch.mm(xb_t, dh_flat, out=g1)
         grad.mul_(scale)
         if s.optimizer == "adam":  # the arithmetic of torch.optim.Adam (single-tensor path)
             exp_avg.lerp_(grad, 1 - b1)
