@@ -105,25 +105,26 @@ def progress_bar() -> Progress:
     )
 
 
-def toy_table(summary: dict[str, Any]) -> Table:
-    """Per hidden size n: S statistics, the test of S > 2, mean C's and the joint control."""
-    table = Table(title="CHSH S per hidden size n (four separately trained models per run)")
-    for col in ("n", "runs", "mean S [95% CI]", "median", "min..max", "S>2", "p(S>2)",
-                "C11 C12 C21 C22", "joint max"):
-        table.add_column(col, justify="right")
+def toy_tables(summary: dict[str, Any]) -> list[Table]:
+    """Per hidden size n: S with its CI and test, then the mean correlators (fits 80 columns)."""
+    s_table = Table(title="CHSH S per hidden size n (four separately trained models per run)")
+    for col in ("n", "runs", "mean S [95% CI]", "min..max", "S>2", "p(S>2)", "joint S max"):
+        s_table.add_column(col, justify="right")
+    c_table = Table(title="mean correlators and the product-of-marginals S")
+    for col in ("n", "C11", "C12", "C21", "C22", "S if independent"):
+        c_table.add_column(col, justify="right")
     for n, e in summary.items():
         s = e["S"]
         test = e.get("S_test") or {}
         joint = e.get("S_joint")
-        table.add_row(
-            n, str(e["runs"]),
-            f"{s['mean']:.3f} [{s['ci'][0]:.2f}, {s['ci'][1]:.2f}]",
-            _fmt(s["median"], 2), f"{s['min']:.2f}..{s['max']:.2f}",
-            f"{e['fraction_S_above_2']:.0%}", format_p(test.get("p_value")),
-            " ".join(_fmt(e[f"C{i}{j}"]["mean"], 2) for i, j in chsh.PAIRS),
-            _fmt(joint["max"], 2) if joint else "—",
+        s_table.add_row(
+            n, str(e["runs"]), f"{s['mean']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]",
+            f"{s['min']:.2f}..{s['max']:.2f}", f"{e['fraction_S_above_2']:.0%}",
+            format_p(test.get("p_value")), _fmt(joint["max"], 2) if joint else "—",
         )
-    return table
+        c_table.add_row(n, *(_fmt(e[f"C{i}{j}"]["mean"]) for i, j in chsh.PAIRS),
+                        _fmt(e["S_product"]["mean"]))
+    return [s_table, c_table]
 
 
 def toy_config_from(values: dict[str, Any], source: str = "option"):
@@ -154,7 +155,7 @@ def run_toy_and_report(config: Any, out: Path, report: bool) -> None:
         + f", {result.complete_before} already complete in the store "
         f"(config {result.config_hash})"
     )
-    console.print(toy_table(result.summary))
+    console.print(*toy_tables(result.summary))
     written = ["results.csv", "results.parquet", "summary.json", "results.sqlite"]
     if report:
         from ncnet.report import write_toy_report
@@ -240,7 +241,7 @@ def report(out: Path = typer.Argument(..., help="a directory written by `ncnet t
     from ncnet.experiments.toy import summarize
 
     summary = summarize(records)
-    console.print(toy_table(summary))
+    console.print(*toy_tables(summary))
     written = write_toy_report(out, config, records, summary)
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
 

@@ -43,12 +43,12 @@ def bob_targets() -> np.ndarray:
 
 
 def pair_targets(i: int, j: int) -> np.ndarray:
-    """Labels of the setting-pair model (i, j), i, j in {1, 2}: shape (16, 2), columns (Alice, Bob)."""
+    """Labels of the pair model (i, j), i, j in {1, 2}: shape (16, 2), columns (Alice, Bob)."""
     if i not in (1, 2) or j not in (1, 2):
         raise ValueError(f"setting pair ({i}, {j}) is not allowed; i and j must be 1 or 2")
     return np.stack([alice_targets()[i - 1], bob_targets()[j - 1]], axis=1)
 
 
 def joint_targets() -> np.ndarray:
-    """Labels of the four-head control model, shape (16, 4), columns (alpha1, alpha2, beta1, beta2)."""
+    """Labels of the four-head control, shape (16, 4), columns (alpha1, alpha2, beta1, beta2)."""
     return np.concatenate([alice_targets(), bob_targets()]).T
