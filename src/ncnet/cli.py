@@ -37,6 +37,22 @@ err_console = Console(stderr=True)
 M = TypeVar("M", bound=BaseModel)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from ncnet import __version__
+
+        console.print(f"ncnet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="print the version and exit"),
+) -> None:
+    """CHSH / Bell-type statistics in classical neural networks (arXiv 2603.04451)."""
+
+
 class UserError(Exception):
     """A mistake in the user's input: printed as one line, exit status 2."""
 
