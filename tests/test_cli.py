@@ -44,11 +44,11 @@ def test_toy_writes_the_output_contract(tiny_run):
     assert summary["by_hidden"]["3"]["S"]["mean"] == pytest.approx(
         frame.loc[frame.hidden == 3, "S"].mean())
     assert summary["config"]["epochs"] == 200
-    for name in ("fig2a.png", "fig2b.png", "signalling.png", "report.md", "results.sqlite",
-                 "results.parquet"):
+    for name in ("fig2a.png", "fig2b.png", "signalling.png", "communication.png", "report.md",
+                 "results.sqlite", "results.parquet"):
         assert (out / name).stat().st_size > 0
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 3 and 'src="fig' not in page
+    assert page.count("data:image/png;base64,") == 4 and 'src="fig' not in page
     assert "Against the paper" in (out / "report.md").read_text()
 
 

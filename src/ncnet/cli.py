@@ -197,7 +197,7 @@ def toy(
     dtype: str = typer.Option("float64", help="float64 | float32"),
     device: str = typer.Option("cpu", help="cpu | cuda | auto"),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest for these tiny tensors)"),
-    record_every: int = typer.Option(0, help="store per-head losses every k epochs (0: off)"),
+    record_every: int = typer.Option(50, help="store per-head losses every k epochs (0: off)"),
     out: Path = typer.Option(Path("runs/fig2"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
 ) -> None:

@@ -120,3 +120,26 @@ def signalling_figure(summary: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+def communication_figure(epochs: Sequence[int], curves: np.ndarray, hidden: int,
+                         path: Path) -> None:
+    """Each head's own loss on its XOR task when the other head learns its identity task vs
+    its XOR task: median and interquartile band over runs. ``curves`` (runs, 4, 2, T)."""
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6), sharey=True)
+    panels = (("Alice on α2", 0, (2, 3)), ("Bob on β2", 1, (1, 3)))  # (easy, hard) pair rows
+    for ax, (title, head, (easy, hard)) in zip(axes, panels, strict=True):
+        for idx, label, colour in ((easy, "other head on its task 1", "#55a868"),
+                                   (hard, "other head on its XOR task", "#c44e52")):
+            c = curves[:, idx, head, :]
+            lo, mid, hi = np.percentile(c, [25, 50, 75], axis=0)
+            ax.plot(epochs, mid, color=colour, label=label)
+            ax.fill_between(epochs, lo, hi, color=colour, alpha=0.2)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_title(f"{title}, n = {hidden}")
+    axes[0].set_ylabel("own training loss (median, IQR)")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ncnet import chsh, plots
+from ncnet import chsh, mechanism, plots
 from ncnet.fmt import format_p
 
 PAPER_FIG2 = {
@@ -218,7 +218,57 @@ def toy_blocks(config: Any, records: Sequence[dict[str, Any]], summary: dict[str
         Block("h2", "Per pair"),
         Block("table", table=toy_pair_table(summary)),
     ]
-    return blocks
+    return blocks + communication_blocks(records)
+
+
+def communication_table(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """AUCs of the implicit-communication observer, one row per (n, observer, own task)."""
+    rows = mechanism.implicit_communication(records)
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows)
+    frame["AUC (p)"] = [f"{a:.2f} ({format_p(p)})" for a, p in zip(frame.AUC, frame.p,
+                                                                     strict=True)]
+    wide = frame.pivot_table(index=["hidden", "observer", "own task", "runs"],
+                             columns="feature", values="AUC (p)", aggfunc="first")
+    return wide.reset_index().rename(columns={"hidden": "n"})[
+        ["n", "observer", "own task", "runs", *mechanism.FEATURES]]
+
+
+def _communication_sentence(records: Sequence[dict[str, Any]]) -> str:
+    rows = mechanism.implicit_communication(records)
+    telling = sorted({r["hidden"] for r in rows if abs(r["AUC"] - 0.5) >= 0.2 and r["p"] < 0.01})
+    sizes = sorted({r["hidden"] for r in rows})
+    if not telling:
+        return ("No head's loss curve separates the other head's tasks (no |AUC − 0.5| ≥ 0.2 "
+                "at p < 0.01): we see no implicit communication.")
+    return (f"A head's own loss reveals the other head's task (|AUC − 0.5| ≥ 0.2 at p < 0.01) "
+            f"at n = {', '.join(map(str, telling))} of n = {', '.join(map(str, sizes))}. "
+            "The paper ties this to the critical size n = 3; wherever it also appears at other "
+            "n, it is a general effect of the shared layer, not a signature of S > 2.")
+
+
+def communication_blocks(records: Sequence[dict[str, Any]]) -> list[Block]:
+    table = communication_table(records)
+    if table.empty:
+        return [Block("h2", "Implicit communication"),
+                Block("p", "No loss curves were recorded for this sweep; run with "
+                           "`--record-every 50` to test the paper's mechanism claim.")]
+    return [
+        Block("h2", "Implicit communication (the paper's §4.3 mechanism)"),
+        Block("p", "Can a head tell the other head's task from its own training loss alone? "
+                   "For each head and own task, the AUC with which one feature of its own "
+                   "loss curve separates the runs where the other head learns its XOR task "
+                   "from those where it learns its identity task (0.5: no information; "
+                   "near 0 or 1: the loss reveals it), with a two-sided Mann-Whitney p. "
+                   "Features: final loss, mean log10 loss over training, and 'rises' (total "
+                   "upward movement of the log loss, a measure of oscillation)."),
+        Block("table", table=table),
+        Block("p", _communication_sentence(records)),
+        Block("img", "Each head's loss on its own XOR task, beside the other head's "
+                     "identity task (green) or XOR task (red); median and IQR over runs.",
+              path="communication.png"),
+    ]
 
 
 def _joint_sentence(summary: dict[str, Any]) -> str:
@@ -238,7 +288,16 @@ def write_toy_report(
     plots.figure_2a(records, summary, path / "fig2a.png")
     plots.figure_2b(summary, path / "fig2b.png")
     plots.signalling_figure(summary, path / "signalling.png")
+    figures = ["fig2a.png", "fig2b.png", "signalling.png"]
+    with_curves = [r for r in records if "loss_curves" in r]
+    if with_curves:
+        n = 3 if any(r["hidden"] == 3 for r in with_curves) else with_curves[0]["hidden"]
+        plots.communication_figure(
+            with_curves[0]["loss_curves"]["epochs"], mechanism.loss_curves(with_curves, n), n,
+            path / "communication.png",
+        )
+        figures.append("communication.png")
     blocks = toy_blocks(config, records, summary)
-    return ["fig2a.png", "fig2b.png", "signalling.png"] + write_report(
+    return figures + write_report(
         path, blocks, "NCnet CHSH report"
     )
