@@ -32,6 +32,8 @@ app = typer.Typer(
 )
 bench_app = typer.Typer(help="Speed against the naive baseline, in one process.")
 app.add_typer(bench_app, name="bench")
+lora_app = typer.Typer(help="Section 5: multi-task LoRA on a frozen encoder, S per rank.")
+app.add_typer(lora_app, name="lora")
 console = Console()
 err_console = Console(stderr=True)
 M = TypeVar("M", bound=BaseModel)
@@ -246,20 +248,44 @@ def run(
 
 @app.command()
 @guarded
-def report(out: Path = typer.Argument(..., help="a directory written by `ncnet toy`")) -> None:
+def report(
+    out: Path = typer.Argument(..., help="a directory written by `ncnet toy` or `ncnet lora`"),
+) -> None:
     """Redraw figures and write report.md / report.html from a directory's store."""
+    from ncnet.store import Store
+    from ncnet.sweep import LORA_EXPERIMENT, STORE_NAME, OutputDirError
+
+    if not (out / STORE_NAME).is_file():
+        raise OutputDirError(f"{out} holds no {STORE_NAME}; run `ncnet toy --out {out}` first")
+    with Store(out / STORE_NAME) as store:
+        latest = store.latest()
+    if latest is not None and latest[0] == LORA_EXPERIMENT:
+        _report_lora(out)
+        return
+    from ncnet.experiments.toy import summarize
     from ncnet.report import write_toy_report
     from ncnet.sweep import load_latest_toy
 
     config, records = load_latest_toy(out)
     if not records:
         raise UserError(f"{out} holds no finished runs of its latest sweep")
-    from ncnet.experiments.toy import summarize
-
     summary = summarize(records)
     console.print(*toy_tables(summary))
     written = write_toy_report(out, config, records, summary)
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+def _report_lora(out: Path, slope_window: int = 80) -> None:
+    from ncnet.report import write_lora_report
+    from ncnet.sweep import export_lora, load_latest_lora
+
+    config, records, digest = load_latest_lora(out)
+    result = export_lora(config, records, out, digest, 0, 0, slope_window)
+    if not result.rows:
+        raise UserError(f"{out} holds no complete (rank, seed) of its latest LoRA sweep yet")
+    console.print(lora_table(result.summary))
+    written = write_lora_report(out, config, result)
+    console.print(f"wrote {', '.join(str(out / w) for w in written)}")
 
 
 @app.command()
@@ -355,6 +381,128 @@ def bench_toy(
         f"{r['naive_models']} models and scaled to {r['models']}; batched: ncnet's trainer, "
         f"all models at once (float64). torch {r['torch']}, {r['threads']} thread(s)."
     )
+
+
+def lora_table(summary: dict[str, Any]) -> Table:
+    t = Table(title="CHSH S per LoRA rank (four pair models per rank and seed)")
+    for col in ("rank", "seeds", "mean S", "CI over items", "p(S>2)", "S if indep.", "μ∇S"):
+        t.add_column(col, justify="right")
+    for r, e in summary.items():
+        s = e["S"]
+        t.add_row(r, str(e["seeds"]), f"{s['mean']:.3f}",
+                  " ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in s["ci_over_items"]),
+                  " ".join(format_p(p) for p in s["p_S_above_2"]),
+                  f"{e['S_product']:.3f}", _fmt(e["mu_grad_S"], 4))
+    return t
+
+
+@lora_app.callback(invoke_without_command=True)
+@guarded
+def lora(
+    ctx: typer.Context,
+    suite: str = typer.Option("offline-mixed", help="offline-mixed | paper-mixed | "
+                              "paper-multilingual"),
+    model: str | None = typer.Option(None, help="HF name or local path (default: the suite's)"),
+    ranks: str = typer.Option("1,2,4,8", help="LoRA ranks, comma-separated"),
+    epochs: int = typer.Option(8, help="training epochs per model"),
+    seed: int = typer.Option(1, help="first seed"),
+    seeds: int = typer.Option(1, help="number of seeds (seed, seed+1, ...)"),
+    lr: float = typer.Option(1e-3, help="AdamW learning rate"),
+    batch_size: int = typer.Option(32, help="batch per task (each step: one of each)"),
+    lora_alpha: float = typer.Option(16.0, help="LoRA alpha (scale alpha / r)"),
+    lora_dropout: float = typer.Option(0.1, help="LoRA dropout"),
+    pooling: str = typer.Option("mean", help="mean | cls | pooler"),
+    max_len: int = typer.Option(48, help="max tokens per text"),
+    train_size: int = typer.Option(600, help="train items per task"),
+    test_size: int = typer.Option(300, help="test items per task"),
+    data_dir: Path | None = typer.Option(None, help="local task files: DIR/<task>/{train,test}"
+                                         ".{csv,jsonl,parquet}"),
+    cache_dir: Path | None = typer.Option(None, help="dataset cache (default ~/.cache/ncnet)"),
+    threads: int | None = typer.Option(None, help="torch CPU threads"),
+    device: str = typer.Option("auto", help="auto | cpu | cuda"),
+    slope_window: int = typer.Option(80, help="epochs over which μ∇S is averaged"),
+    out: Path = typer.Option(Path("runs/lora"), help="output directory (resumes if it exists)"),
+    report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
+) -> None:
+    """Train four pair models per LoRA rank and seed; S per rank (Tables 2, 4; Figures 3-5)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ncnet.experiments.lora import LoraConfig
+
+    if seeds < 1:
+        raise UserError(f"--seeds {seeds} is not allowed: use a whole number >= 1")
+    if slope_window < 1:
+        raise UserError(f"--slope-window {slope_window} is not allowed: use >= 1")
+    values = dict(
+        suite=suite, model=model, ranks=tuple(parse_ints("--ranks", ranks)), epochs=epochs,
+        seeds=tuple(range(seed, seed + seeds)), lr=lr, batch_size=batch_size,
+        lora_alpha=lora_alpha, lora_dropout=lora_dropout, pooling=pooling, max_len=max_len,
+        train_size=train_size, test_size=test_size, threads=threads, device=device,
+        data_dir=str(data_dir) if data_dir else None,
+        cache_dir=str(cache_dir) if cache_dir else None,
+    )
+    config = validated(LoraConfig, values)
+    run_lora_and_report(config, out, report, slope_window)
+
+
+def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int) -> None:
+    from ncnet.sweep import LoraProgress, run_lora
+
+    with progress_bar() as bar:
+        sweep_task = bar.add_task("pair models", total=None)
+        model_task = bar.add_task("epochs", total=None)
+
+        def start(models: int, epochs: int) -> None:
+            bar.update(sweep_task, total=max(models, 1), completed=0 if models else 1)
+            bar.update(model_task, total=epochs, completed=0)
+
+        def model(description: str) -> None:
+            bar.update(model_task, description=description, completed=0)
+
+        hooks = LoraProgress(start=start, model=model,
+                             epoch=lambda: bar.advance(model_task, 1),
+                             done=lambda: bar.advance(sweep_task, 1))
+        try:
+            result = run_lora(config, out, hooks, slope_window)
+        except ValueError as err:
+            raise UserError(str(err).splitlines()[0]) from None
+    console.print(f"{result.trained} pair models trained, {result.complete_before} already in "
+                  f"the store (config {result.config_hash})")
+    if not result.rows:
+        console.print("no complete (rank, seed) yet")
+        return
+    console.print(lora_table(result.summary))
+    written = ["results.csv", "results.parquet", "epochs.csv", "summary.json", "results.sqlite"]
+    if report:
+        from ncnet.report import write_lora_report
+
+        written += write_lora_report(result.out, config, result)
+    console.print(f"wrote {', '.join(str(result.out / w) for w in written)}")
+
+
+@lora_app.command("params")
+@guarded
+def lora_params(
+    model: str = typer.Option("bert-base-uncased", help="HF name, local path or minilm"),
+    ranks: str = typer.Option("1,2,4,8,16,32", help="LoRA ranks"),
+    json_out: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Total / trainable parameters per rank, built from the config alone (paper Table 4)."""
+    from ncnet.models.multitask import param_table
+
+    try:
+        rows = param_table(model, parse_ints("--ranks", ranks))
+    except ValueError as err:
+        raise UserError(str(err).splitlines()[0]) from None
+    if json_out:
+        sys.stdout.write(json.dumps([r.model_dump() for r in rows], indent=2) + "\n")
+        return
+    t = Table(title=f"Parameters of {model} + LoRA(query, value) + two Linear(hidden, 2) heads")
+    for col in ("rank", "total", "trainable", "trainable / total"):
+        t.add_column(col, justify="right")
+    for r in rows:
+        t.add_row(str(r.rank), f"{r.total:,}", f"{r.trainable:,}", f"{r.ratio:.4%}")
+    console.print(t)
 
 
 def main() -> None:  # pragma: no cover

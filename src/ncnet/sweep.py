@@ -7,6 +7,7 @@ what is missing. Results of other configs in the same directory stay in the stor
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ncnet.experiments import toy
-from ncnet.store import Store, export_tables
+from ncnet.store import Store, export_tables, records_frame
 
 STORE_NAME = "results.sqlite"
 TOY_ID_COLUMNS = ("experiment", "run", "seed", "hidden")
@@ -135,3 +136,123 @@ def load_latest_toy(out: str | Path) -> tuple[toy.ToyConfig, list[dict[str, Any]
             raise OutputDirError(f"{path}/{STORE_NAME} holds no toy sweep")
         config = toy.ToyConfig.model_validate(store.config(*latest))
         return config, collect_toy(store, config)
+
+
+LORA_EXPERIMENT = "lora"
+LORA_ID_COLUMNS = ("experiment", "run", "seed", "rank")
+LORA_RUNTIME_FIELDS = {"ranks", "seeds", "threads", "device", "cache_dir"}
+
+
+def lora_identity(config: Any) -> dict[str, Any]:
+    """The fields of a LoRA config that decide a model's record (not which models exist)."""
+    data = config.model_dump(mode="json", exclude=LORA_RUNTIME_FIELDS)
+    data["model"] = config.model_name
+    return data
+
+
+def lora_hash(config: Any) -> str:
+    import hashlib
+
+    blob = json.dumps(lora_identity(config), sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+@dataclass
+class LoraProgress:
+    """Hooks: ``start(models, epochs)``, ``model(description)``, ``epoch()``, ``done()``."""
+
+    start: Callable[[int, int], None]
+    model: Callable[[str], None]
+    epoch: Callable[[], None]
+    done: Callable[[], None]
+
+
+@dataclass
+class LoraSweepResult:
+    out: Path
+    config_hash: str
+    rows: list[dict[str, Any]]
+    epochs: list[dict[str, Any]]
+    summary: dict[str, Any]
+    trained: int
+    complete_before: int
+    slope_window: int
+
+
+def run_lora(config: Any, out: str | Path, progress: LoraProgress | None = None,
+             slope_window: int = 80) -> LoraSweepResult:
+    """Train every (rank, seed, pair) model of ``config`` that ``out``'s store lacks (each
+    stored as soon as it finishes, its adapter and heads checkpointed), then export."""
+    from ncnet import chsh
+    from ncnet.experiments import lora
+    from ncnet.experiments.lora_summary import model_key, model_record
+
+    path = prepare_out_dir(out)
+    tokenizer = lora.load_tokenizer(config.model_name)
+    data: dict[str, Any] = {}
+    for head in ("A", "B"):  # load and check all four tasks before the store is touched
+        for index in (1, 2):
+            name = config.task(head, index)
+            data.setdefault(name, lora.load_task_data(config, name, tokenizer))
+    digest = lora_hash(config)
+    planned = [(rank, seed, i, j) for rank in config.ranks for seed in config.seeds
+               for i, j in chsh.PAIRS]
+    with Store(path / STORE_NAME) as store:
+        store.put_config(LORA_EXPERIMENT, digest, config.model_dump(mode="json"))
+        done = store.done_keys(LORA_EXPERIMENT, digest)
+        todo = [m for m in planned if model_key(*m) not in done]
+        if progress is not None:
+            progress.start(len(todo), config.epochs)
+        for rank, seed, i, j in todo:
+            key = model_key(rank, i, j, seed)
+            if progress is not None:
+                progress.model(f"r={rank} seed={seed} pair ({i},{j})")
+            epochs = list(lora.train_pair(
+                config, rank, i, j, seed, tokenizer=tokenizer, data=data,
+                checkpoint_dir=path / "checkpoints" / digest / key,
+                callback=(lambda _row: progress.epoch()) if progress is not None else None,
+            ))
+            store.put_runs(LORA_EXPERIMENT, digest, [model_record(rank, i, j, seed, epochs)])
+            if progress is not None:
+                progress.done()
+        records = collect_lora(store, config, digest)
+    return export_lora(config, records, path, digest, len(todo),
+                       len(planned) - len(todo), slope_window)
+
+
+def collect_lora(store: Store, config: Any, digest: str) -> list[dict[str, Any]]:
+    """Stored model records of the ranks and seeds ``config`` asks for."""
+    wanted_ranks, wanted_seeds = set(config.ranks), set(config.seeds)
+    return [r for r in store.records(LORA_EXPERIMENT, digest).values()
+            if r["rank"] in wanted_ranks and r["seed"] in wanted_seeds]
+
+
+def export_lora(config: Any, records: list[dict[str, Any]], path: Path, digest: str,
+                trained: int, complete_before: int, slope_window: int) -> LoraSweepResult:
+    from ncnet.experiments.lora_summary import epoch_rows, final_rows, summarize
+
+    rows = final_rows(records)
+    epochs = epoch_rows(records)
+    summary = summarize(rows, epochs, slope_window)
+    doc = {"experiment": LORA_EXPERIMENT, "config_hash": digest,
+           "config": config.model_dump(mode="json"), "slope_window": slope_window,
+           "by_rank": summary}
+    export_tables(rows, doc, path, LORA_ID_COLUMNS)
+    records_frame(epochs, ("rank", "seed", "epoch")).to_csv(path / "epochs.csv", index=False)
+    return LoraSweepResult(path, digest, rows, epochs, summary, trained, complete_before,
+                           slope_window)
+
+
+def load_latest_lora(out: str | Path) -> tuple[Any, list[dict[str, Any]], str]:
+    """The config, model records and hash of the last LoRA sweep written into ``out``."""
+    from ncnet.experiments.lora import LoraConfig
+
+    path = Path(out)
+    if not (path / STORE_NAME).is_file():
+        raise OutputDirError(f"{path} holds no {STORE_NAME}; run `ncnet lora --out {path}` first")
+    with Store(path / STORE_NAME) as store:
+        latest = store.latest()
+        if latest is None or latest[0] != LORA_EXPERIMENT:
+            raise OutputDirError(f"{path}/{STORE_NAME} holds no LoRA sweep")
+        config = LoraConfig.model_validate(store.config(*latest))
+        return config, collect_lora(store, config, latest[1]), latest[1]
