@@ -484,8 +484,13 @@ def lora(
 
 
 def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int) -> None:
-    from ncnet.sweep import LoraProgress, run_lora
+    from ncnet.sweep import LoraProgress, prepare_lora, run_lora
 
+    with console.status("loading the encoder's tokenizer and the four tasks ..."):
+        try:
+            inputs = prepare_lora(config)
+        except (ValueError, RuntimeError) as err:
+            raise UserError(str(err).splitlines()[0]) from None
     with progress_bar() as bar:
         sweep_task = bar.add_task("pair models", total=None)
         model_task = bar.add_task("epochs", total=None)
@@ -500,10 +505,7 @@ def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int)
         hooks = LoraProgress(start=start, model=model,
                              epoch=lambda: bar.advance(model_task, 1),
                              done=lambda: bar.advance(sweep_task, 1))
-        try:
-            result = run_lora(config, out, hooks, slope_window)
-        except ValueError as err:
-            raise UserError(str(err).splitlines()[0]) from None
+        result = run_lora(config, out, hooks, slope_window, inputs)
     console.print(f"{result.trained} pair models trained, {result.complete_before} already in "
                   f"the store (config {result.config_hash})")
     if not result.rows:

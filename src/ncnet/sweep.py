@@ -179,28 +179,48 @@ class LoraSweepResult:
     slope_window: int
 
 
+@dataclass
+class LoraInputs:
+    """The tokenizer and the four tokenized tasks of a LoRA config."""
+
+    tokenizer: Any
+    data: dict[str, Any]
+
+
+def prepare_lora(config: Any) -> LoraInputs:
+    """Load the tokenizer and all four tasks; any bad model or data file raises ValueError
+    here, before a store or output directory is touched."""
+    from ncnet.experiments import lora
+
+    tokenizer = lora.load_tokenizer(config.model_name)
+    data: dict[str, Any] = {}
+    for head in ("A", "B"):
+        for index in (1, 2):
+            name = config.task(head, index)
+            if name not in data:
+                data[name] = lora.load_task_data(config, name, tokenizer)
+    return LoraInputs(tokenizer, data)
+
+
 def run_lora(config: Any, out: str | Path, progress: LoraProgress | None = None,
-             slope_window: int = 80) -> LoraSweepResult:
+             slope_window: int = 80, inputs: LoraInputs | None = None) -> LoraSweepResult:
     """Train every (rank, seed, pair) model of ``config`` that ``out``'s store lacks (each
     stored as soon as it finishes, its adapter and heads checkpointed), then export."""
     from ncnet import chsh
     from ncnet.experiments import lora
     from ncnet.experiments.lora_summary import model_key, model_record
 
+    inputs = inputs or prepare_lora(config)
+    tokenizer, data = inputs.tokenizer, inputs.data
     path = prepare_out_dir(out)
-    tokenizer = lora.load_tokenizer(config.model_name)
-    data: dict[str, Any] = {}
-    for head in ("A", "B"):  # load and check all four tasks before the store is touched
-        for index in (1, 2):
-            name = config.task(head, index)
-            data.setdefault(name, lora.load_task_data(config, name, tokenizer))
     digest = lora_hash(config)
     planned = [(rank, seed, i, j) for rank in config.ranks for seed in config.seeds
                for i, j in chsh.PAIRS]
     with Store(path / STORE_NAME) as store:
         store.put_config(LORA_EXPERIMENT, digest, config.model_dump(mode="json"))
         done = store.done_keys(LORA_EXPERIMENT, digest)
-        todo = [m for m in planned if model_key(*m) not in done]
+        todo = [(rank, seed, i, j) for rank, seed, i, j in planned
+                if model_key(rank, i, j, seed) not in done]
         if progress is not None:
             progress.start(len(todo), config.epochs)
         for rank, seed, i, j in todo:

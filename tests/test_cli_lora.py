@@ -1,0 +1,169 @@
+"""`ncnet lora` end to end on a tiny random BERT and the text fixtures."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ncnet.cli import app
+from ncnet.experiments import lora
+
+from .conftest import TEXT_FIXTURES
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "120"})
+
+
+def tiny_args(model, out, data_dir=TEXT_FIXTURES / "data", ranks="1,2"):
+    return ["lora", "--model", model, "--data-dir", data_dir, "--ranks", ranks, "--epochs", "2",
+            "--batch-size", "4", "--train-size", "16", "--test-size", "8", "--max-len", "16",
+            "--threads", "1", "--device", "cpu", "--lr", "0.005", "--out", out]
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tiny_bert, tmp_path_factory):
+    out = tmp_path_factory.mktemp("lora")
+    result = invoke(*tiny_args(tiny_bert, out))
+    assert result.exit_code == 0, result.stderr
+    return out, result
+
+
+def test_lora_writes_tables_figures_and_checkpoints(tiny_sweep):
+    out, result = tiny_sweep
+    assert "8 pair models trained, 0 already in the store" in result.stdout
+    frame = pd.read_csv(out / "results.csv")
+    assert frame["rank"].tolist() == [1, 2]
+    assert list(frame.columns[:4]) == ["experiment", "run", "seed", "rank"]
+    s = frame["C11"] + frame["C12"] + frame["C21"] - frame["C22"]
+    assert (s - frame["S"]).abs().max() < 1e-12
+    assert {"acc_A2_B2", "acc_B2_A2", "C22_product", "S_product", "S_ci_lo",
+            "p_S_above_2"} <= set(frame.columns)
+    epochs = pd.read_csv(out / "epochs.csv")
+    assert len(epochs) == 2 * 2 and epochs["epoch"].tolist() == [1, 2, 1, 2]
+    last = epochs[epochs.epoch == 2].set_index("rank")["S"]
+    assert last.to_dict() == pytest.approx(frame.set_index("rank")["S"].to_dict())
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["by_rank"]) == {"1", "2"}
+    assert summary["by_rank"]["1"]["S"]["mean"] == pytest.approx(frame.S[0])
+    assert len(list((out / "checkpoints").glob("*/r*-p*-s1"))) == 8
+    for name in ("fig3.png", "fig4.png", "fig5.png", "report.md"):
+        assert (out / name).stat().st_size > 0
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 3
+    md = (out / "report.md").read_text()
+    assert "Table 4" in md and "Table 2" in md
+
+
+def test_rerun_skips_everything(tiny_sweep, tiny_bert):
+    out, _ = tiny_sweep
+    before = (out / "results.csv").read_text()
+    again = invoke(*tiny_args(tiny_bert, out))
+    assert again.exit_code == 0, again.stderr
+    assert "0 pair models trained, 8 already in the store" in again.stdout
+    assert (out / "results.csv").read_text() == before
+
+
+def test_interrupted_sweep_resumes_to_the_same_result(tiny_sweep, tiny_bert, tmp_path,
+                                                      monkeypatch):
+    clean, _ = tiny_sweep
+    real = lora.train_pair
+    calls = {"n": 0}
+
+    def dies_on_the_fourth_model(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lora, "train_pair", dies_on_the_fourth_model)
+    cut = invoke(*tiny_args(tiny_bert, tmp_path / "cut"))
+    assert cut.exit_code == 130
+    monkeypatch.setattr(lora, "train_pair", real)
+    resumed = invoke(*tiny_args(tiny_bert, tmp_path / "cut"))
+    assert "5 pair models trained, 3 already in the store" in resumed.stdout
+    a = pd.read_csv(clean / "results.csv")
+    b = pd.read_csv(tmp_path / "cut" / "results.csv")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def _broken_data(tmp_path, task, content, name="train.csv"):
+    data = tmp_path / "data"
+    shutil.copytree(TEXT_FIXTURES / "data", data)
+    for old in (data / task).iterdir():
+        old.unlink()
+    (data / task / name).write_text(content)
+    (data / task / name.replace("train", "test")).write_text(content)
+    return data
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (["--suite", "nope"], "unknown suite 'nope'"),
+        (["--ranks", "1,0"], "ranks must be positive"),
+        (["--ranks", "x"], "--ranks 'x' is not a list"),
+        (["--epochs", "0"], "--epochs = 0"),
+        (["--seeds", "0"], "--seeds 0"),
+    ],
+)
+def test_bad_options(tiny_sweep, tiny_bert, extra, fragment):
+    out, _ = tiny_sweep
+    before = (out / "results.sqlite").read_bytes()
+    result = invoke(*tiny_args(tiny_bert, out), *extra)
+    assert result.exit_code == 2, result.stdout
+    assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert (out / "results.sqlite").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("words,label\nhello,1\nbye,0\n", "text"),
+        ("text,target\nhello,1\nbye,0\n", "label"),
+        ("text,label\nhello,1\nbye,2\n", "binary"),
+        ("text,label\n", "empty"),
+    ],
+    ids=["no-text", "no-label", "not-binary", "empty"],
+)
+def test_bad_data_files(tiny_sweep, tiny_bert, tmp_path, content, fragment):
+    out, _ = tiny_sweep
+    before = (out / "results.sqlite").read_bytes()
+    data = _broken_data(tmp_path, "negation", content)
+    result = invoke(*tiny_args(tiny_bert, out, data_dir=data))
+    assert result.exit_code == 2, result.stdout
+    assert fragment in result.stderr and "negation" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (out / "results.sqlite").read_bytes() == before
+
+
+def test_unknown_model(tmp_path):
+    result = invoke(*tiny_args(str(tmp_path / "no-such-model"), tmp_path / "o"))
+    assert result.exit_code == 2 and "cannot be" in result.stderr
+    assert not (tmp_path / "o" / "results.sqlite").exists()
+
+
+def test_report_redraws_a_lora_directory(tiny_sweep):
+    out, _ = tiny_sweep
+    (out / "fig3.png").unlink()
+    result = invoke("report", out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "fig3.png").exists()
+
+
+def test_params_reproduce_table_4():
+    result = invoke("lora", "params", "--model", "bert-base-uncased", "--ranks",
+                    "1,2,4,8,16,32", "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["rank"]: (r["total"], r["trainable"]) for r in json.loads(result.stdout)}
+    assert rows[1] == (109_522_180, 39_940)
+    assert rows[32] == (110_664_964, 1_182_724)
+    mbert = json.loads(invoke("lora", "params", "--model", "bert-base-multilingual-cased",
+                              "--ranks", "1", "--json").stdout)
+    assert (mbert[0]["total"], mbert[0]["trainable"]) == (177_893_380, 39_940)
+    bad = invoke("lora", "params", "--ranks", "0")
+    assert bad.exit_code == 2 and "ranks must be positive" in bad.stderr
