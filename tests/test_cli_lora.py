@@ -44,7 +44,7 @@ def test_lora_writes_tables_figures_and_checkpoints(tiny_sweep):
     assert {"acc_A2_B2", "acc_B2_A2", "C22_product", "S_product", "S_ci_lo",
             "p_S_above_2"} <= set(frame.columns)
     epochs = pd.read_csv(out / "epochs.csv")
-    assert len(epochs) == 2 * 2 and epochs["epoch"].tolist() == [1, 2, 1, 2]
+    assert len(epochs) == 2 * 3 and epochs["epoch"].tolist() == [0, 1, 2, 0, 1, 2]
     last = epochs[epochs.epoch == 2].set_index("rank")["S"]
     assert last.to_dict() == pytest.approx(frame.set_index("rank")["S"].to_dict())
     summary = json.loads((out / "summary.json").read_text())
@@ -167,3 +167,16 @@ def test_params_reproduce_table_4():
     assert (mbert[0]["total"], mbert[0]["trainable"]) == (177_893_380, 39_940)
     bad = invoke("lora", "params", "--ranks", "0")
     assert bad.exit_code == 2 and "ranks must be positive" in bad.stderr
+
+
+def test_cli_defaults_are_the_config_defaults():
+    import inspect
+
+    from ncnet.cli import lora as lora_command
+
+    params = inspect.signature(lora_command).parameters
+    defaults = lora.LoraConfig()
+    for name in ("suite", "epochs", "lr", "batch_size", "lora_alpha", "lora_dropout", "pooling",
+                 "max_len", "train_size", "test_size", "device"):
+        assert params[name].default.default == getattr(defaults, name), name
+    assert params["ranks"].default.default == ",".join(map(str, defaults.ranks))

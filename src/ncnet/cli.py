@@ -442,10 +442,10 @@ def lora(
                               "paper-multilingual"),
     model: str | None = typer.Option(None, help="HF name or local path (default: the suite's)"),
     ranks: str = typer.Option("1,2,4,8", help="LoRA ranks, comma-separated"),
-    epochs: int = typer.Option(8, help="training epochs per model"),
+    epochs: int = typer.Option(12, help="training epochs per model"),
     seed: int = typer.Option(1, help="first seed"),
     seeds: int = typer.Option(1, help="number of seeds (seed, seed+1, ...)"),
-    lr: float = typer.Option(1e-3, help="AdamW learning rate"),
+    lr: float = typer.Option(2e-3, help="AdamW learning rate"),
     batch_size: int = typer.Option(32, help="batch per task (each step: one of each)"),
     lora_alpha: float = typer.Option(16.0, help="LoRA alpha (scale alpha / r)"),
     lora_dropout: float = typer.Option(0.1, help="LoRA dropout"),
@@ -497,7 +497,7 @@ def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int)
 
         def start(models: int, epochs: int) -> None:
             bar.update(sweep_task, total=max(models, 1), completed=0 if models else 1)
-            bar.update(model_task, total=epochs, completed=0)
+            bar.update(model_task, total=epochs + 1, completed=0)  # + the epoch-0 evaluation
 
         def model(description: str) -> None:
             bar.update(model_task, description=description, completed=0)

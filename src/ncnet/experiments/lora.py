@@ -1,0 +1,388 @@
+"""Training and evaluation core of the LoRA CHSH experiment (paper Section 5).
+
+One call of :func:`train_pair` trains ONE model for one ``(rank, i, j, seed)``: Alice's head on
+task ``A_i``, Bob's on ``B_j``, jointly (each step one batch of each task, loss = CE_A + CE_B).
+After every epoch both heads are evaluated on their test sets and a plain dict is yielded:
+
+    rank, i, j, seed, epoch, outcomes_A, outcomes_B, acc_A, acc_B, loss_A, loss_B, train_s
+
+``outcomes_*`` are lists of +1 (correct) / -1 (wrong), paired by index and truncated to the
+shorter test set; ``acc_*`` use the full test sets; ``loss_*`` are mean training losses of the
+epoch. No store, no CLI: plain functions and dicts. Everything is seeded: model init by
+``torch.manual_seed(seed)``, the batch order of epoch ``e`` by a generator seeded from
+``(seed, e)``, so a rerun of the same config reproduces every epoch on the same device.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from torch.nn import functional as F
+
+from ncnet.models.multitask import (
+    LoraSpec,
+    MultiTaskLora,
+    Pooling,
+    build_model,
+    hub_offline,
+    resolve_model,
+)
+from ncnet.tasks.text import get_suite, load_task
+
+CHECKPOINT_WEIGHTS = "trainable.safetensors"
+CHECKPOINT_META = "meta.json"
+
+
+class LoraConfig(BaseModel):
+    """Everything one LoRA sweep needs. ``model=None`` takes the suite's model.
+
+    Defaults are the offline-mixed budget measured in docs/lora-notes.md (MiniLM, 600 train /
+    300 test items per task, 12 epochs, batch 32 + 32, lr 2e-3, alpha 16, dropout 0.1): the
+    16 pair models of `--ranks 1,2,4,8` take about 36 min on one CPU thread.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    suite: str = "offline-mixed"
+    model: str | None = None
+    ranks: tuple[int, ...] = (1, 2, 4, 8)
+    epochs: int = Field(default=12, gt=0)
+    seeds: tuple[int, ...] = (1,)
+    lr: float = Field(default=2e-3, gt=0)
+    batch_size: int = Field(default=32, gt=0)
+    lora_alpha: float = Field(default=16.0, gt=0)
+    lora_dropout: float = Field(default=0.1, ge=0, lt=1)
+    pooling: Pooling = "mean"
+    max_len: int = Field(default=48, gt=2)
+    threads: int | None = Field(default=None, gt=0)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    train_size: int = Field(default=600, gt=0)
+    test_size: int = Field(default=300, gt=0)
+    data_seed: int = 0
+    data_dir: str | None = None
+    cache_dir: str | None = None
+    pretrained: bool = True
+
+    @field_validator("ranks")
+    @classmethod
+    def _ranks(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        bad = [r for r in v if r <= 0]
+        if bad or not v:
+            raise ValueError(f"ranks must be positive integers, got {list(v)}")
+        return v
+
+    @model_validator(mode="after")
+    def _suite(self) -> LoraConfig:
+        get_suite(self.suite)
+        return self
+
+    @property
+    def model_name(self) -> str:
+        return self.model or get_suite(self.suite).model
+
+    def spec(self, rank: int) -> LoraSpec:
+        if rank <= 0:
+            raise ValueError(f"rank must be a positive integer, got {rank}")
+        return LoraSpec(rank=rank, alpha=self.lora_alpha, dropout=self.lora_dropout)
+
+    def task(self, head: Literal["A", "B"], index: int) -> str:
+        """Task name of Alice's (``A``) or Bob's (``B``) setting ``index`` in {1, 2}."""
+        if index not in (1, 2):
+            raise ValueError(f"setting index must be 1 or 2, got {index}")
+        suite = get_suite(self.suite)
+        return (suite.alice if head == "A" else suite.bob)[index - 1]
+
+
+@dataclass
+class Encoded:
+    """Token ids of one split: ``ids[k]`` is a list of at most ``max_len`` ints."""
+
+    ids: list[list[int]]
+    labels: torch.Tensor
+
+
+@dataclass
+class TaskData:
+    name: str
+    train: Encoded
+    test: Encoded
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` -> cuda when available, else cpu."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def load_tokenizer(model: str):
+    """The encoder's tokenizer from a local path / ``minilm``; clear error when unreachable."""
+    from transformers import AutoTokenizer
+
+    try:
+        with hub_offline():
+            return AutoTokenizer.from_pretrained(resolve_model(model))
+    except Exception as exc:
+        raise ValueError(
+            f"tokenizer of model {model!r} cannot be loaded offline: give a local directory "
+            f"or 'minilm' ({type(exc).__name__})"
+        ) from exc
+
+
+def encode(tokenizer, frame, max_len: int) -> Encoded:
+    """Tokenize ``text`` [+ ``text_b``] without padding, truncated to ``max_len`` tokens."""
+    texts = frame["text"].tolist()
+    pairs = frame["text_b"].tolist() if "text_b" in frame.columns else None
+    enc = tokenizer(texts, pairs, truncation=True, max_length=max_len)
+    return Encoded(ids=enc["input_ids"], labels=torch.tensor(frame["label"].to_numpy()))
+
+
+def load_task_data(cfg: LoraConfig, name: str, tokenizer) -> TaskData:
+    """Train and test of task ``name`` at the config's sizes, tokenized."""
+    kw: dict[str, Any] = {
+        "data_dir": cfg.data_dir,
+        "cache_dir": cfg.cache_dir,
+        "seed": cfg.data_seed,
+        "n_train": cfg.train_size,
+        "n_test": cfg.test_size,
+    }
+    train = load_task(name, "train", size=cfg.train_size, **kw)
+    test = load_task(name, "test", size=cfg.test_size, **kw)
+    return TaskData(
+        name, encode(tokenizer, train, cfg.max_len), encode(tokenizer, test, cfg.max_len)
+    )
+
+
+def collate(ids: list[list[int]], pad_id: int, device: torch.device):
+    """Pad to the longest row: ``(input_ids, attention_mask)``, both ``(len(ids), max len)``."""
+    width = max(len(x) for x in ids)
+    out = torch.full((len(ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for k, row in enumerate(ids):
+        out[k, : len(row)] = torch.tensor(row)
+        mask[k, : len(row)] = 1
+    return out.to(device), mask.to(device)
+
+
+@torch.no_grad()
+def predict(
+    model: MultiTaskLora,
+    data: Encoded,
+    head: int,
+    pad_id: int,
+    device: torch.device,
+    batch_size: int = 128,
+) -> torch.Tensor:
+    """Predicted class per item ``(n,)``, batches formed in length order for speed."""
+    was_training = model.training
+    model.eval()
+    order = sorted(range(len(data.ids)), key=lambda k: len(data.ids[k]))
+    preds = torch.empty(len(order), dtype=torch.long)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        ids, mask = collate([data.ids[k] for k in idx], pad_id, device)
+        preds[idx] = model(ids, mask, head).argmax(-1).cpu()
+    model.train(was_training)
+    return preds
+
+
+def outcomes(preds: torch.Tensor, labels: torch.Tensor) -> list[int]:
+    """+1 where ``preds == labels``, else -1."""
+    return [1 if ok else -1 for ok in (preds == labels).tolist()]
+
+
+def _epoch_batches(n: int, steps: int, batch: int, gen: torch.Generator) -> list[list[int]]:
+    order: list[int] = []
+    while len(order) < steps * batch:
+        order += torch.randperm(n, generator=gen).tolist()
+    return [order[s * batch : (s + 1) * batch] for s in range(steps)]
+
+
+def train_heads(
+    cfg: LoraConfig,
+    rank: int,
+    seed: int,
+    tasks: list[TaskData],
+    pad_id: int,
+    *,
+    model: MultiTaskLora | None = None,
+) -> Iterator[tuple[int, MultiTaskLora, list[float]]]:
+    """Train head ``h`` on ``tasks[h]`` (one or two tasks) jointly; yield after each epoch.
+
+    Yields ``(epoch, model, mean training loss per head)``; the model is in train mode. The
+    first yield is epoch 0, the untrained model (losses NaN), so curves over epochs start
+    where the paper's μ∇S window starts.
+    """
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = resolve_device(cfg.device)
+    torch.manual_seed(seed)
+    if model is None:
+        model = build_model(
+            cfg.model_name, cfg.spec(rank), pooling=cfg.pooling, pretrained=cfg.pretrained
+        )
+    model.to(device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr)
+    steps = math.ceil(max(len(t.train.ids) for t in tasks) / cfg.batch_size)
+    yield 0, model, [math.nan] * len(tasks)
+    for epoch in range(1, cfg.epochs + 1):
+        gen = torch.Generator().manual_seed(seed * 100_003 + epoch)
+        plans = [_epoch_batches(len(t.train.ids), steps, cfg.batch_size, gen) for t in tasks]
+        totals = [0.0] * len(tasks)
+        for s in range(steps):
+            loss = torch.zeros((), device=device)
+            for h, task in enumerate(tasks):
+                idx = plans[h][s]
+                ids, mask = collate([task.train.ids[k] for k in idx], pad_id, device)
+                ce = F.cross_entropy(model(ids, mask, h), task.train.labels[idx].to(device))
+                totals[h] += float(ce.detach())
+                loss = loss + ce
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        yield epoch, model, [t / steps for t in totals]
+
+
+def train_pair(
+    cfg: LoraConfig,
+    rank: int,
+    i: int,
+    j: int,
+    seed: int,
+    *,
+    callback: Callable[[dict[str, Any]], None] | None = None,
+    checkpoint_dir: str | Path | None = None,
+    tokenizer=None,
+    data: dict[str, TaskData] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Train the model of setting pair ``(i, j)`` and yield one result dict per epoch.
+
+    ``data`` may hold already tokenized tasks by name (reused across pairs and ranks).
+    With ``checkpoint_dir`` the final adapter + heads are saved there (:func:`save_checkpoint`).
+    """
+    cfg.spec(rank)
+    tokenizer = tokenizer or load_tokenizer(cfg.model_name)
+    data = data if data is not None else {}
+    names = [cfg.task("A", i), cfg.task("B", j)]
+    for name in names:
+        if name not in data:
+            data[name] = load_task_data(cfg, name, tokenizer)
+    tasks = [data[n] for n in names]
+    device = resolve_device(cfg.device)
+    pad_id = tokenizer.pad_token_id or 0
+    start = time.perf_counter()
+    model = None
+    for epoch, model, losses in train_heads(cfg, rank, seed, tasks, pad_id):
+        train_s = time.perf_counter() - start
+        out_a, out_b = (
+            outcomes(predict(model, t.test, h, pad_id, device), t.test.labels)
+            for h, t in enumerate(tasks)
+        )
+        n = min(len(out_a), len(out_b))
+        row = {
+            "rank": rank,
+            "i": i,
+            "j": j,
+            "seed": seed,
+            "epoch": epoch,
+            "outcomes_A": out_a[:n],
+            "outcomes_B": out_b[:n],
+            "acc_A": out_a.count(1) / len(out_a),
+            "acc_B": out_b.count(1) / len(out_b),
+            "loss_A": losses[0],
+            "loss_B": losses[1],
+            "train_s": train_s,
+        }
+        if callback is not None:
+            callback(row)
+        yield row
+    if checkpoint_dir is not None and model is not None:
+        save_checkpoint(
+            model,
+            checkpoint_dir,
+            cfg,
+            {"rank": rank, "i": i, "j": j, "seed": seed, "epoch": cfg.epochs},
+        )
+
+
+def run_pair(cfg: LoraConfig, rank: int, i: int, j: int, seed: int, **kw: Any) -> list[dict]:
+    """All epochs of :func:`train_pair` as a list."""
+    return list(train_pair(cfg, rank, i, j, seed, **kw))
+
+
+def train_single(
+    cfg: LoraConfig,
+    rank: int,
+    task: str,
+    seed: int,
+    *,
+    tokenizer=None,
+    data: dict[str, TaskData] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Single-task baseline: only Alice's head, on ``task``; yields epoch, acc, loss."""
+    tokenizer = tokenizer or load_tokenizer(cfg.model_name)
+    data = data if data is not None else {}
+    if task not in data:
+        data[task] = load_task_data(cfg, task, tokenizer)
+    device = resolve_device(cfg.device)
+    pad_id = tokenizer.pad_token_id or 0
+    start = time.perf_counter()
+    for epoch, model, losses in train_heads(cfg, rank, seed, [data[task]], pad_id):
+        train_s = time.perf_counter() - start
+        out = outcomes(predict(model, data[task].test, 0, pad_id, device), data[task].test.labels)
+        yield {
+            "task": task,
+            "rank": rank,
+            "seed": seed,
+            "epoch": epoch,
+            "acc": out.count(1) / len(out),
+            "loss": losses[0],
+            "train_s": train_s,
+        }
+
+
+def save_checkpoint(
+    model: MultiTaskLora, directory: str | Path, cfg: LoraConfig, meta: dict[str, Any]
+) -> Path:
+    """Write the trainable tensors (LoRA + heads) and ``meta.json`` (config + run keys)."""
+    from safetensors.torch import save_file
+
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    state = {k: v.contiguous() for k, v in model.trainable_state().items()}
+    save_file(state, str(path / CHECKPOINT_WEIGHTS))
+    doc = {"config": cfg.model_dump(mode="json"), **meta}
+    (path / CHECKPOINT_META).write_text(json.dumps(doc, indent=2, sort_keys=True))
+    return path
+
+
+def load_checkpoint(directory: str | Path) -> tuple[MultiTaskLora, LoraConfig, dict[str, Any]]:
+    """Rebuild the model of a :func:`save_checkpoint` directory: ``(model, config, meta)``."""
+    from safetensors.torch import load_file
+
+    path = Path(directory)
+    if not (path / CHECKPOINT_META).exists() or not (path / CHECKPOINT_WEIGHTS).exists():
+        raise ValueError(
+            f"no checkpoint in {path}: need {CHECKPOINT_META} and {CHECKPOINT_WEIGHTS}"
+        )
+    meta = json.loads((path / CHECKPOINT_META).read_text())
+    cfg = LoraConfig(**meta.pop("config"))
+    torch.manual_seed(int(meta["seed"]))
+    model = build_model(
+        cfg.model_name, cfg.spec(int(meta["rank"])), pooling=cfg.pooling, pretrained=cfg.pretrained
+    )
+    state = load_file(str(path / CHECKPOINT_WEIGHTS))
+    missing = set(model.trainable_state()) - set(state)
+    if missing:
+        raise ValueError(f"checkpoint {path} lacks {len(missing)} trainable tensors")
+    model.load_state_dict(state, strict=False)
+    return model, cfg, meta
