@@ -179,3 +179,29 @@ def test_two_clause_rules_disagree_exactly_without_negation():
         assert second == int(text.rstrip().endswith("lovely"))
     heads = offline.bbc_headlines()
     assert min(len(v) for v in heads.values()) >= 450
+
+
+def test_clause_pair_labels_read_the_right_clause_and_are_independent():
+    import random
+
+    from ncnet.tasks.offline import clause_pair
+
+    rng = random.Random(0)
+    words = {1: ["good"], 0: ["bad"]}
+    combos = set()
+    for _ in range(200):
+        text, first, last = clause_pair(words, rng)
+        if text.startswith("although"):
+            a, b = text.removeprefix("although ").split(", ")
+        else:
+            a, b = text.split(" but ")
+        assert a.endswith("good") == bool(first) and b.endswith("good") == bool(last)
+        combos.add((first, last))
+    assert combos == {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+def test_clause_suite_is_registered():
+    from ncnet.tasks.text import get_suite
+
+    suite = get_suite("offline-clauses")
+    assert suite.tasks == ("lexicon-sentiment", "first-clause", "bbc-topic", "last-clause")

@@ -138,6 +138,12 @@ SUITES: dict[str, Suite] = {
             alice=("lexicon-sentiment", "negation"),
             bob=("bbc-topic", "contrast"),
         ),
+        Suite(
+            name="offline-clauses",
+            model="minilm",
+            alice=("lexicon-sentiment", "first-clause"),
+            bob=("bbc-topic", "last-clause"),
+        ),
     )
 }
 
