@@ -164,7 +164,7 @@ def test_run_a_toml_config(tmp_path):
     result = invoke("run", bad, "--out", tmp_path / "o2")
     assert result.exit_code == 2 and "runz" in result.stderr
     bad.write_text('[nope]\nx = 1\n')
-    assert "table [nope] is not known" in invoke("run", bad).stderr
+    assert "table [nope] is not allowed" in invoke("run", bad).stderr
 
 
 def _score_file(tmp_path):

@@ -180,3 +180,20 @@ def test_cli_defaults_are_the_config_defaults():
                  "max_len", "train_size", "test_size", "device"):
         assert params[name].default.default == getattr(defaults, name), name
     assert params["ranks"].default.default == ",".join(map(str, defaults.ranks))
+
+
+def test_run_a_lora_toml(tiny_bert, tmp_path):
+    cfg = tmp_path / "l.toml"
+    cfg.write_text(
+        f'[lora]\nmodel = "{tiny_bert}"\ndata_dir = "{TEXT_FIXTURES / "data"}"\nranks = [1]\n'
+        'epochs = 1\nbatch_size = 4\ntrain_size = 8\ntest_size = 8\nmax_len = 16\n'
+        'threads = 1\ndevice = "cpu"\nreport = false\nslope_window = 5\n')
+    result = invoke("run", cfg, "--out", tmp_path / "o")
+    assert result.exit_code == 0, result.stderr
+    assert pd.read_csv(tmp_path / "o" / "results.csv")["rank"].tolist() == [1]
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["slope_window"] == 5
+    cfg.write_text('[lora]\nranks = [0]\n')
+    bad = invoke("run", cfg, "--out", tmp_path / "o2")
+    assert bad.exit_code == 2 and "ranks must be positive" in bad.stderr
+    cfg.write_text('[lora]\nranks = [1]\n[toy]\nruns = 1\n')
+    assert "give exactly one of" in invoke("run", cfg).stderr

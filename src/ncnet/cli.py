@@ -220,30 +220,40 @@ def toy(
 @app.command()
 @guarded
 def run(
-    config_file: Path = typer.Argument(..., help="TOML file with a [toy] table"),
+    config_file: Path = typer.Argument(..., help="TOML file with one [toy] or [lora] table"),
     out: Path | None = typer.Option(None, help="output directory (overrides the file's)"),
 ) -> None:
-    """Run a preset or sweep file, e.g. configs/paper-fig2.toml."""
+    """Run a preset or sweep file, e.g. configs/paper-fig2.toml or configs/offline-mixed.toml.
+
+    The table's keys are the config fields (as in `--help` of toy / lora, with underscores),
+    plus `out` and `report`; [lora] also takes `slope_window`.
+    """
     if not config_file.is_file():
         raise UserError(f"config file {config_file} does not exist")
     try:
         data = tomllib.loads(config_file.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise UserError(f"{config_file} is not valid TOML ({err})") from None
-    known = {"toy"}
+    known = ("lora", "toy")
     tables = [k for k in data if isinstance(data[k], dict)]
     unknown = [k for k in tables if k not in known]
-    if unknown or not tables:
-        raise UserError(
-            f"{config_file}: table [{(unknown or ['(none)'])[0]}] is not known; "
-            f"allowed: {', '.join(sorted(known))}"
-        )
-    values = dict(data["toy"])
+    if unknown or len(tables) != 1:
+        name = (unknown or tables[1:] or ["(none)"])[0]
+        raise UserError(f"{config_file}: table [{name}] is not allowed; give exactly one of "
+                        f"[{'], ['.join(known)}]")
+    kind = tables[0]
+    values = dict(data[kind])
     target = out or Path(values.pop("out", f"runs/{config_file.stem}"))
     values.pop("out", None)
     report = bool(values.pop("report", True))
-    config = toy_config_from(values, source=str(config_file))
-    run_toy_and_report(config, target, report)
+    if kind == "toy":
+        run_toy_and_report(toy_config_from(values, source=str(config_file)), target, report)
+        return
+    from ncnet.experiments.lora import LoraConfig
+
+    slope_window = int(values.pop("slope_window", 80))
+    config = validated(LoraConfig, values, source=str(config_file))
+    run_lora_and_report(config, target, report, slope_window)
 
 
 @app.command()
