@@ -197,3 +197,15 @@ def test_run_a_lora_toml(tiny_bert, tmp_path):
     assert bad.exit_code == 2 and "ranks must be positive" in bad.stderr
     cfg.write_text('[lora]\nranks = [1]\n[toy]\nruns = 1\n')
     assert "give exactly one of" in invoke("run", cfg).stderr
+
+
+def test_partitioned_sweeps_share_one_store_and_report(tiny_bert, tmp_path):
+    """Scale-out by partition: two invocations (e.g. two machines or processes) train disjoint
+    ranks into one directory; the report covers both."""
+    out = tmp_path / "shared"
+    first = invoke(*tiny_args(tiny_bert, out, ranks="1"))
+    second = invoke(*tiny_args(tiny_bert, out, ranks="2"))
+    assert first.exit_code == 0 and second.exit_code == 0
+    result = invoke("report", out)
+    assert result.exit_code == 0, result.stderr
+    assert pd.read_csv(out / "results.csv")["rank"].tolist() == [1, 2]

@@ -61,3 +61,10 @@ def test_export(tmp_path):
     assert (tmp_path / "results.parquet").exists()
     assert records_frame([], ("experiment",)).columns.tolist() == ["experiment"]
     assert strict_json({"x": [float("nan")]}) == {"x": [None]}
+
+
+def test_latest_config_of_a_hash_wins(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        store.put_config("toy", "h", {"runs": 50})
+        store.put_config("toy", "h", {"runs": 100})
+        assert store.config("toy", "h") == {"runs": 100}

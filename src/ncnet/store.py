@@ -76,10 +76,11 @@ class Store:
         self.close()
 
     def put_config(self, experiment: str, config_hash: str, config: dict[str, Any]) -> None:
-        """Record a config (first writer wins) and mark it as the latest one used."""
+        """Record a config (the latest call's, e.g. its hidden sizes or ranks, replaces an
+        earlier one of the same hash) and mark it as the latest one used."""
         with self._transaction():
             self._db.execute(
-                "INSERT OR IGNORE INTO configs VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO configs VALUES (?, ?, ?, ?)",
                 (experiment, config_hash, json.dumps(config, sort_keys=True), time.time()),
             )
             self._db.execute(

@@ -275,4 +275,10 @@ def load_latest_lora(out: str | Path) -> tuple[Any, list[dict[str, Any]], str]:
         if latest is None or latest[0] != LORA_EXPERIMENT:
             raise OutputDirError(f"{path}/{STORE_NAME} holds no LoRA sweep")
         config = LoraConfig.model_validate(store.config(*latest))
-        return config, collect_lora(store, config, latest[1]), latest[1]
+        records = list(store.records(LORA_EXPERIMENT, latest[1]).values())
+    if records:  # every rank and seed stored under this hash, e.g. from parallel partitions
+        config = config.model_copy(update={
+            "ranks": tuple(sorted({r["rank"] for r in records})),
+            "seeds": tuple(sorted({r["seed"] for r in records})),
+        })
+    return config, records, latest[1]
