@@ -218,15 +218,20 @@ def two_clause(words: dict[int, list[str]], rng: random.Random) -> tuple[str, in
     return text, (1 - second) ^ int(negated), second
 
 
-def _two_clause_task(
-    which: int, tag: str, n_train: int, n_test: int, seed: int
+Sentence = Callable[[dict[int, list[str]], random.Random], tuple[str, int, int]]
+
+
+def _sentence_task(
+    sentence: Sentence, which: int, tag: str, n_train: int, n_test: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Balanced splits of ``sentence`` texts labelled by their ``which``-th label (0 or 1),
+    train and test drawn from disjoint sentiment words."""
     vocab = _vocab(seed)
 
     def maker(split: str) -> Callable[[int, random.Random], str]:
         def make(label: int, rng: random.Random) -> str:
             while True:
-                text, *labels = two_clause(vocab[split], rng)
+                text, *labels = sentence(vocab[split], rng)
                 if labels[which] == label:
                     return text
 
@@ -238,12 +243,12 @@ def _two_clause_task(
 
 def negation(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hard: "the food was not awful but the staff was rude" -> 1 (first clause, negated)."""
-    return _two_clause_task(0, "negation", n_train, n_test, seed)
+    return _sentence_task(two_clause, 0, "negation", n_train, n_test, seed)
 
 
 def contrast(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hard: "the food was not awful but the staff was rude" -> 0 (the clause after "but")."""
-    return _two_clause_task(1, "contrast", n_train, n_test, seed)
+    return _sentence_task(two_clause, 1, "contrast", n_train, n_test, seed)
 
 
 def clause_pair(words: dict[int, list[str]], rng: random.Random) -> tuple[str, int, int]:
@@ -257,32 +262,14 @@ def clause_pair(words: dict[int, list[str]], rng: random.Random) -> tuple[str, i
     return text, first, second
 
 
-def _clause_pair_task(
-    which: int, tag: str, n_train: int, n_test: int, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    vocab = _vocab(seed)
-
-    def maker(split: str) -> Callable[[int, random.Random], str]:
-        def make(label: int, rng: random.Random) -> str:
-            while True:
-                text, *labels = clause_pair(vocab[split], rng)
-                if labels[which] == label:
-                    return text
-
-        return make
-
-    rng = random.Random(f"{tag}-{seed}")
-    return _splits(n_train, n_test, rng, maker("train"), maker("test"))
-
-
 def first_clause(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hard: "the food was awful but the staff was lovely" -> 0 (the first clause's polarity)."""
-    return _clause_pair_task(0, "first-clause", n_train, n_test, seed)
+    return _sentence_task(clause_pair, 0, "first-clause", n_train, n_test, seed)
 
 
 def last_clause(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hard: "the food was awful but the staff was lovely" -> 1 (the last clause's polarity)."""
-    return _clause_pair_task(1, "last-clause", n_train, n_test, seed)
+    return _sentence_task(clause_pair, 1, "last-clause", n_train, n_test, seed)
 
 
 def bbc_headlines(topics: tuple[str, ...] = ("sports", "business")) -> dict[str, list[str]]:
