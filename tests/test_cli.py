@@ -225,3 +225,13 @@ def test_version():
     from ncnet import __version__
 
     assert invoke("--version").stdout.strip() == f"ncnet {__version__}"
+
+
+def test_cuda_when_absent(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    result = invoke("toy", *TINY, "--device", "cuda", "--out", tmp_path / "o")
+    assert result.exit_code == 2 and "not available" in result.stderr
+    assert not (tmp_path / "o").exists()
