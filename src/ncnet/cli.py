@@ -68,11 +68,11 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn known user-facing errors raised by ``func`` into one-line messages."""
     import functools
 
-    from ncnet.store import StoreError
-    from ncnet.sweep import OutputDirError
-
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ncnet.store import StoreError
+        from ncnet.sweep import OutputDirError
+
         try:
             return func(*args, **kwargs)
         except (UserError, StoreError, OutputDirError) as err:
