@@ -78,7 +78,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         except (UserError, StoreError, OutputDirError) as err:
             fail(str(err))
         except KeyboardInterrupt:
-            err_console.print("interrupted: finished chunks are stored; run again to resume")
+            err_console.print("interrupted: finished work is stored; rerun the command to resume")
             raise typer.Exit(130) from None
 
     return wrapper
