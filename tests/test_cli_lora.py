@@ -209,3 +209,12 @@ def test_partitioned_sweeps_share_one_store_and_report(tiny_bert, tmp_path):
     result = invoke("report", out)
     assert result.exit_code == 0, result.stderr
     assert pd.read_csv(out / "results.csv")["rank"].tolist() == [1, 2]
+
+
+def test_worker_processes_give_the_same_results(tiny_sweep, tiny_bert, tmp_path):
+    clean, _ = tiny_sweep
+    result = invoke(*tiny_args(tiny_bert, tmp_path / "pool"), "--workers", "2")
+    assert result.exit_code == 0, result.stderr
+    assert "8 pair models trained" in result.stdout
+    pd.testing.assert_frame_equal(pd.read_csv(clean / "results.csv"),
+                                  pd.read_csv(tmp_path / "pool" / "results.csv"))

@@ -252,8 +252,9 @@ def run(
     from ncnet.experiments.lora import LoraConfig
 
     slope_window = int(values.pop("slope_window", 80))
+    workers = int(values.pop("workers", 1))
     config = validated(LoraConfig, values, source=str(config_file))
-    run_lora_and_report(config, target, report, slope_window)
+    run_lora_and_report(config, target, report, slope_window, workers)
 
 
 @app.command()
@@ -469,6 +470,7 @@ def lora(
     threads: int | None = typer.Option(None, help="torch CPU threads"),
     device: str = typer.Option("auto", help="auto | cpu | cuda"),
     slope_window: int = typer.Option(80, help="epochs over which μ∇S is averaged"),
+    workers: int = typer.Option(1, help="models trained at once, each in its own process"),
     out: Path = typer.Option(Path("runs/lora"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
 ) -> None:
@@ -481,6 +483,8 @@ def lora(
         raise UserError(f"--seeds {seeds} is not allowed: use a whole number >= 1")
     if slope_window < 1:
         raise UserError(f"--slope-window {slope_window} is not allowed: use >= 1")
+    if workers < 1:
+        raise UserError(f"--workers {workers} is not allowed: use a whole number >= 1")
     values = dict(
         suite=suite, model=model, ranks=tuple(parse_ints("--ranks", ranks)), epochs=epochs,
         seeds=tuple(range(seed, seed + seeds)), lr=lr, batch_size=batch_size,
@@ -490,10 +494,11 @@ def lora(
         cache_dir=str(cache_dir) if cache_dir else None,
     )
     config = validated(LoraConfig, values)
-    run_lora_and_report(config, out, report, slope_window)
+    run_lora_and_report(config, out, report, slope_window, workers)
 
 
-def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int) -> None:
+def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int,
+                        workers: int = 1) -> None:
     from ncnet.sweep import LoraProgress, prepare_lora, run_lora
 
     with console.status("loading the encoder's tokenizer and the four tasks ..."):
@@ -515,7 +520,7 @@ def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int)
         hooks = LoraProgress(start=start, model=model,
                              epoch=lambda: bar.advance(model_task, 1),
                              done=lambda: bar.advance(sweep_task, 1))
-        result = run_lora(config, out, hooks, slope_window, inputs)
+        result = run_lora(config, out, hooks, slope_window, inputs, workers)
     console.print(f"{result.trained} pair models trained, {result.complete_before} already in "
                   f"the store (config {result.config_hash})")
     if not result.rows:

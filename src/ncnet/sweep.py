@@ -203,15 +203,16 @@ def prepare_lora(config: Any) -> LoraInputs:
 
 
 def run_lora(config: Any, out: str | Path, progress: LoraProgress | None = None,
-             slope_window: int = 80, inputs: LoraInputs | None = None) -> LoraSweepResult:
+             slope_window: int = 80, inputs: LoraInputs | None = None,
+             workers: int = 1) -> LoraSweepResult:
     """Train every (rank, seed, pair) model of ``config`` that ``out``'s store lacks (each
-    stored as soon as it finishes, its adapter and heads checkpointed), then export."""
+    stored as soon as it finishes, its adapter and heads checkpointed), then export.
+    ``workers`` > 1 trains that many models at once in separate processes."""
     from ncnet import chsh
-    from ncnet.experiments import lora
-    from ncnet.experiments.lora_summary import model_key, model_record
+    from ncnet.executors import train_models
+    from ncnet.experiments.lora_summary import model_key
 
     inputs = inputs or prepare_lora(config)
-    tokenizer, data = inputs.tokenizer, inputs.data
     path = prepare_out_dir(out)
     digest = lora_hash(config)
     planned = [(rank, seed, i, j) for rank in config.ranks for seed in config.seeds
@@ -219,25 +220,25 @@ def run_lora(config: Any, out: str | Path, progress: LoraProgress | None = None,
     with Store(path / STORE_NAME) as store:
         store.put_config(LORA_EXPERIMENT, digest, config.model_dump(mode="json"))
         done = store.done_keys(LORA_EXPERIMENT, digest)
-        todo = [(rank, seed, i, j) for rank, seed, i, j in planned
-                if model_key(rank, i, j, seed) not in done]
+        jobs = [(rank, seed, i, j, path / "checkpoints" / digest / model_key(rank, i, j, seed))
+                for rank, seed, i, j in planned if model_key(rank, i, j, seed) not in done]
         if progress is not None:
-            progress.start(len(todo), config.epochs)
-        for rank, seed, i, j in todo:
-            key = model_key(rank, i, j, seed)
+            progress.start(len(jobs), config.epochs)
+            if workers > 1 and len(jobs) > 1:
+                progress.model(f"{workers} models at a time in worker processes")
+
+        def starting(job: tuple) -> None:
             if progress is not None:
-                progress.model(f"r={rank} seed={seed} pair ({i},{j})")
-            epochs = list(lora.train_pair(
-                config, rank, i, j, seed, tokenizer=tokenizer, data=data,
-                checkpoint_dir=path / "checkpoints" / digest / key,
-                callback=(lambda _row: progress.epoch()) if progress is not None else None,
-            ))
-            store.put_runs(LORA_EXPERIMENT, digest, [model_record(rank, i, j, seed, epochs)])
+                progress.model(f"r={job[0]} seed={job[1]} pair ({job[2]},{job[3]})")
+
+        for record in train_models(config, inputs, jobs, workers,
+                                   progress.epoch if progress is not None else None, starting):
+            store.put_runs(LORA_EXPERIMENT, digest, [record])
             if progress is not None:
                 progress.done()
         records = collect_lora(store, config, digest)
-    return export_lora(config, records, path, digest, len(todo),
-                       len(planned) - len(todo), slope_window)
+    return export_lora(config, records, path, digest, len(jobs),
+                       len(planned) - len(jobs), slope_window)
 
 
 def collect_lora(store: Store, config: Any, digest: str) -> list[dict[str, Any]]:
