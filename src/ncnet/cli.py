@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-import tomllib
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console

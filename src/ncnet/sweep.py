@@ -1,7 +1,7 @@
-"""Run a sweep into an output directory: skip what the store holds, train the rest in
-chunks, store each chunk as it finishes, export the tables.
+"""Run a sweep into an output directory: skip what the store holds, train the rest, store
+each piece as it finishes (a chunk of NCnet runs, one LoRA pair model), export the tables.
 
-An interrupted sweep keeps every finished chunk; running the same command again trains only
+An interrupted sweep keeps every finished piece; running the same command again trains only
 what is missing. Results of other configs in the same directory stay in the store.
 """
 
