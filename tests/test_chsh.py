@@ -547,3 +547,10 @@ def test_score_table_errors(mutate: object, pattern: str) -> None:
 def test_score_table_requires_dataframe() -> None:
     with pytest.raises(ValueError, match="DataFrame"):
         score_table({"i": [1], "j": [1], "A": [1], "B": [1]})
+
+
+def test_pm_string_round_trip():
+    from ncnet.chsh import from_pm_string, pm_string
+
+    assert pm_string(np.array([1, -1, -1, 1])) == "+--+"
+    assert from_pm_string("+--+").tolist() == [1, -1, -1, 1]

@@ -552,3 +552,13 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
         a_items.append(outcomes["A"][mask])
         b_items.append(outcomes["B"][mask])
     return score_items(a_items, b_items, n_boot=n_boot, level=level, seed=seed)
+
+
+def pm_string(outcomes: Any) -> str:
+    """±1 outcomes (1-D) as a compact string, '+' for +1 and '-' for -1 (how stores keep them)."""
+    return "".join("+" if v > 0 else "-" for v in np.asarray(outcomes).ravel())
+
+
+def from_pm_string(text: str) -> np.ndarray:
+    """Inverse of :func:`pm_string`: int array of +1 / -1."""
+    return np.where(np.frombuffer(text.encode(), dtype=np.uint8) == ord("+"), 1, -1)

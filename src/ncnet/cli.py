@@ -263,12 +263,9 @@ def report(
     out: Path = typer.Argument(..., help="a directory written by `ncnet toy` or `ncnet lora`"),
 ) -> None:
     """Redraw figures and write report.md / report.html from a directory's store."""
-    from ncnet.store import Store
-    from ncnet.sweep import LORA_EXPERIMENT, STORE_NAME, OutputDirError
+    from ncnet.sweep import LORA_EXPERIMENT, open_store
 
-    if not (out / STORE_NAME).is_file():
-        raise OutputDirError(f"{out} holds no {STORE_NAME}; run `ncnet toy --out {out}` first")
-    with Store(out / STORE_NAME) as store:
+    with open_store(out) as store:
         latest = store.latest()
     if latest is not None and latest[0] == LORA_EXPERIMENT:
         _report_lora(out)

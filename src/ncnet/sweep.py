@@ -125,15 +125,21 @@ def summary_json(config: toy.ToyConfig, summary: dict[str, Any]) -> dict[str, An
     }
 
 
-def load_latest_toy(out: str | Path) -> tuple[toy.ToyConfig, list[dict[str, Any]]]:
-    """The config and records of the last toy sweep written into ``out``."""
+def open_store(out: str | Path) -> Store:
+    """The store of an output directory written earlier; OutputDirError if it has none."""
     path = Path(out)
     if not (path / STORE_NAME).is_file():
-        raise OutputDirError(f"{path} holds no {STORE_NAME}; run `ncnet toy --out {path}` first")
-    with Store(path / STORE_NAME) as store:
+        raise OutputDirError(f"{path} holds no {STORE_NAME}; run `ncnet toy` or `ncnet lora` "
+                             f"with --out {path} first")
+    return Store(path / STORE_NAME)
+
+
+def load_latest_toy(out: str | Path) -> tuple[toy.ToyConfig, list[dict[str, Any]]]:
+    """The config and records of the last toy sweep written into ``out``."""
+    with open_store(out) as store:
         latest = store.latest()
         if latest is None or latest[0] != toy.EXPERIMENT:
-            raise OutputDirError(f"{path}/{STORE_NAME} holds no toy sweep")
+            raise OutputDirError(f"{out}/{STORE_NAME} holds no toy sweep")
         config = toy.ToyConfig.model_validate(store.config(*latest))
         return config, collect_toy(store, config)
 
@@ -268,13 +274,10 @@ def load_latest_lora(out: str | Path) -> tuple[Any, list[dict[str, Any]], str]:
     """The config, model records and hash of the last LoRA sweep written into ``out``."""
     from ncnet.experiments.lora import LoraConfig
 
-    path = Path(out)
-    if not (path / STORE_NAME).is_file():
-        raise OutputDirError(f"{path} holds no {STORE_NAME}; run `ncnet lora --out {path}` first")
-    with Store(path / STORE_NAME) as store:
+    with open_store(out) as store:
         latest = store.latest()
         if latest is None or latest[0] != LORA_EXPERIMENT:
-            raise OutputDirError(f"{path}/{STORE_NAME} holds no LoRA sweep")
+            raise OutputDirError(f"{out}/{STORE_NAME} holds no LoRA sweep")
         config = LoraConfig.model_validate(store.config(*latest))
         records = list(store.records(LORA_EXPERIMENT, latest[1]).values())
     if records:  # every rank and seed stored under this hash, e.g. from parallel partitions

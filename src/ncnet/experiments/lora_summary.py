@@ -29,14 +29,6 @@ def model_key(rank: int, i: int, j: int, seed: int) -> str:
     return f"r{rank}-p{i}{j}-s{seed}"
 
 
-def pm_string(outcomes: Sequence[int]) -> str:
-    return "".join("+" if v > 0 else "-" for v in outcomes)
-
-
-def from_pm_string(text: str) -> np.ndarray:
-    return np.where(np.frombuffer(text.encode(), dtype=np.uint8) == ord("+"), 1, -1)
-
-
 def model_record(rank: int, i: int, j: int, seed: int, epochs: Sequence[dict[str, Any]]):
     """The store record of one trained pair model from its per-epoch result dicts."""
     return {
@@ -44,7 +36,7 @@ def model_record(rank: int, i: int, j: int, seed: int, epochs: Sequence[dict[str
         "epochs": [
             {"epoch": e["epoch"], "acc_A": e["acc_A"], "acc_B": e["acc_B"],
              "loss_A": e["loss_A"], "loss_B": e["loss_B"], "train_s": e.get("train_s"),
-             "A": pm_string(e["outcomes_A"]), "B": pm_string(e["outcomes_B"])}
+             "A": chsh.pm_string(e["outcomes_A"]), "B": chsh.pm_string(e["outcomes_B"])}
             for e in epochs
         ],
     }
@@ -62,8 +54,8 @@ def _complete_groups(records: Sequence[dict[str, Any]]) -> dict[tuple[int, int],
 
 
 def _score(members: Sequence[dict[str, Any]], epoch_index: int, n_boot: int) -> chsh.ChshScore:
-    a = [from_pm_string(m["epochs"][epoch_index]["A"]) for m in members]
-    b = [from_pm_string(m["epochs"][epoch_index]["B"]) for m in members]
+    a = [chsh.from_pm_string(m["epochs"][epoch_index]["A"]) for m in members]
+    b = [chsh.from_pm_string(m["epochs"][epoch_index]["B"]) for m in members]
     return chsh.score_items(a, b, n_boot=n_boot)
 
 
@@ -100,9 +92,9 @@ def epoch_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for (rank, seed), members in _complete_groups(records).items():
         n_epochs = min(len(m["epochs"]) for m in members)
         for k in range(n_epochs):
-            a = np.array([from_pm_string(m["epochs"][k]["A"]).mean() for m in members])
-            c = [float((from_pm_string(m["epochs"][k]["A"])
-                        * from_pm_string(m["epochs"][k]["B"])).mean()) for m in members]
+            a = [chsh.from_pm_string(m["epochs"][k]["A"]) for m in members]
+            b = [chsh.from_pm_string(m["epochs"][k]["B"]) for m in members]
+            c = [float((a_p * b_p).mean()) for a_p, b_p in zip(a, b, strict=True)]
             row: dict[str, Any] = {"rank": rank, "seed": seed,
                                    "epoch": members[0]["epochs"][k]["epoch"]}
             for p, (i, j) in enumerate(chsh.PAIRS):
@@ -112,7 +104,7 @@ def epoch_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 e = members[p]["epochs"][k]
                 row[f"acc_A{i}_B{j}"], row[f"acc_B{j}_A{i}"] = e["acc_A"], e["acc_B"]
                 row[f"loss_A{i}_B{j}"], row[f"loss_B{j}_A{i}"] = e["loss_A"], e["loss_B"]
-            row["mean_A"] = float(a.mean())
+            row["mean_A"] = float(np.mean([a_p.mean() for a_p in a]))
             rows.append(row)
     return rows
 

@@ -110,10 +110,6 @@ def _signed(correct: np.ndarray) -> np.ndarray:
     return np.where(correct, 1, -1).astype(np.int8)
 
 
-def _pm_string(outcomes: np.ndarray) -> str:
-    return "".join("+" if v > 0 else "-" for v in outcomes)
-
-
 def pair_outcomes(correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pair-model correctness (R, 4, N, 2) in pair order (1,1),(1,2),(2,1),(2,2) -> (A, B),
     each ±1 of shape (R, 2, 2, N) indexed [run, i, j, item]."""
@@ -245,7 +241,8 @@ def train_pair_runs(
         rec: dict[str, Any] = {"key": run_key(hidden, run), "hidden": hidden, "run": run}
         rec.update(row)
         rec["outcomes"] = {
-            f"{i}{j}": {"A": _pm_string(a[r, i - 1, j - 1]), "B": _pm_string(b[r, i - 1, j - 1])}
+            f"{i}{j}": {"A": chsh.pm_string(a[r, i - 1, j - 1]),
+                        "B": chsh.pm_string(b[r, i - 1, j - 1])}
             for i, j in chsh.PAIRS
         }
         if curves[r] is not None:
@@ -274,7 +271,7 @@ def train_joint_runs(
         rec: dict[str, Any] = {"key": run_key(hidden, run), "hidden": hidden, "run": run}
         rec.update(row)
         rec["joint_outcomes"] = {
-            name: _pm_string(_signed(correct[r, :, h]))
+            name: chsh.pm_string(_signed(correct[r, :, h]))
             for h, name in enumerate(("A1", "A2", "B1", "B2"))
         }
         out.append(rec)
