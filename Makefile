@@ -18,7 +18,7 @@ $(BASE_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(FULL_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[dev,lora]'
+	$(PIP) -e '.[dev,lora,metrics]'
 	touch $@ $(BASE_STAMP)
 
 demo: $(BASE_STAMP)

@@ -70,12 +70,13 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ncnet.extras import MissingExtraError
         from ncnet.store import StoreError
         from ncnet.sweep import OutputDirError
 
         try:
             return func(*args, **kwargs)
-        except (UserError, StoreError, OutputDirError) as err:
+        except (UserError, StoreError, OutputDirError, MissingExtraError) as err:
             fail(str(err))
         except KeyboardInterrupt:
             err_console.print("interrupted: finished work is stored; rerun the command to resume")
@@ -310,11 +311,13 @@ def score(
     B (+1/-1, or 1/0 for correct/incorrect).
     """
     import pandas as pd
+    import pyarrow as pa
 
     if not file.is_file():
         raise UserError(f"file {file} does not exist")
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
+    kind = "Parquet" if file.suffix.lower() in (".parquet", ".pq") else "CSV"
     try:
         if file.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(file)
@@ -322,12 +325,15 @@ def score(
             frame = pd.read_csv(file)
         else:
             raise UserError(f"{file}: unknown file type {file.suffix!r}; allowed: .csv, .parquet")
-    except (ValueError, OSError, pd.errors.ParserError) as err:
-        raise UserError(f"{file} could not be read ({str(err).splitlines()[0]})") from None
+    except (ValueError, OSError, pd.errors.ParserError, pa.ArrowException) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise UserError(f"{file} could not be read as {kind} ({reason})") from None
     try:
         result = chsh.score_table(frame, n_boot=n_boot, seed=seed)
     except ValueError as err:
         raise UserError(f"{file}: {err}") from None
+    except TypeError as err:  # nested values (lists, structs) in a foreign table
+        raise UserError(f"{file}: columns i, j, A, B must hold plain numbers ({err})") from None
     data = result.to_dict()
     if json_out:
         from ncnet.store import strict_json

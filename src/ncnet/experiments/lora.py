@@ -27,6 +27,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from torch.nn import functional as F
 
+from ncnet.extras import require
 from ncnet.models.multitask import (
     LoraSpec,
     MultiTaskLora,
@@ -125,6 +126,8 @@ def resolve_device(device: str) -> torch.device:
 
 def load_tokenizer(model: str):
     """The encoder's tokenizer from a local path / ``minilm``; clear error when unreachable."""
+    require("transformers")
+    require("peft")  # Section 5 needs both: fail here, before anything is written
     from transformers import AutoTokenizer
 
     try:

@@ -24,6 +24,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
+from ncnet.extras import require
+
 Pooling = Literal["mean", "cls", "pooler"]
 
 warnings.filterwarnings(  # raised inside PEFT's use of transformers, not by our code
@@ -136,6 +138,7 @@ def hub_offline() -> Iterator[None]:
 
 def load_config(name: str):
     """A ``PretrainedConfig`` for ``name``: a known config, the MiniLM alias, or AutoConfig."""
+    require("transformers")
     from transformers import AutoConfig, BertConfig
 
     if name in KNOWN_CONFIGS:
@@ -153,6 +156,7 @@ def load_config(name: str):
 
 def load_encoder(name: str, *, pretrained: bool = True) -> nn.Module:
     """The base encoder: pretrained weights from a local path / ``minilm``, else from config."""
+    require("transformers")
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
@@ -181,6 +185,7 @@ class MultiTaskLora(nn.Module):
 
     def __init__(self, encoder: nn.Module, spec: LoraSpec, pooling: Pooling = "mean") -> None:
         super().__init__()
+        require("peft")
         from peft import LoraConfig as PeftLoraConfig
         from peft import get_peft_model
 

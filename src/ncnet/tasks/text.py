@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from ncnet.extras import require
 from ncnet.models.multitask import hub_offline
 from ncnet.tasks import offline
 
@@ -216,7 +217,7 @@ def has_local(data_dir: str | Path | None, task: str) -> bool:
 
 
 def _hub_rows(spec: TaskSpec, split: str, cache_dir: Path):
-    import datasets
+    datasets = require("datasets")
 
     try:
         with hub_offline():

@@ -1,0 +1,128 @@
+"""One line on stderr, exit status 2 and nothing written: missing extras, unreadable tables."""
+
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ncnet.cli import app
+
+from .conftest import TEXT_FIXTURES
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "80"})
+
+
+def one_line_error(result) -> str:
+    """The single stderr line of a failed command (asserting exit 2, no traceback)."""
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def lora_args(model, out, tmp_path, suite="offline-mixed", data_dir=TEXT_FIXTURES / "data"):
+    args = ["lora", "--suite", suite, "--model", model, "--ranks", "1", "--epochs", "1",
+            "--train-size", "8", "--test-size", "4", "--threads", "1", "--device", "cpu",
+            "--cache-dir", tmp_path / "cache", "--out", out]
+    return args + (["--data-dir", data_dir] if data_dir else [])
+
+
+# -- missing optional extras --------------------------------------------------------------
+
+
+def test_missing_transformers_names_the_lora_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    line = one_line_error(invoke("lora", "params", "--model", "bert-base-uncased",
+                                 "--ranks", "1"))
+    assert line == ("error: transformers is not installed; it comes with the extra: "
+                    "pip install 'ncnet[lora]'")
+
+
+def test_missing_peft_fails_before_anything_is_written(monkeypatch, tiny_bert, tmp_path):
+    monkeypatch.setitem(sys.modules, "peft", None)
+    out = tmp_path / "out"
+    line = one_line_error(invoke(*lora_args(tiny_bert, out, tmp_path)))
+    assert line.endswith("peft is not installed; it comes with the extra: "
+                         "pip install 'ncnet[lora]'")
+    assert not out.exists()
+
+
+def test_missing_datasets_names_the_lora_extra(monkeypatch, tiny_bert, tmp_path):
+    monkeypatch.setitem(sys.modules, "datasets", None)
+    out = tmp_path / "out"
+    line = one_line_error(invoke(*lora_args(tiny_bert, out, tmp_path, suite="paper-mixed",
+                                            data_dir=None)))
+    assert line.endswith("datasets is not installed; it comes with the extra: "
+                         "pip install 'ncnet[lora]'")
+    assert not out.exists()
+
+
+# -- corrupt or foreign tables given to `ncnet score` --------------------------------------
+
+
+def _good_frame(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"i": np.repeat([1, 1, 2, 2], n // 4), "j": np.tile([1, 2], n // 2),
+                         "A": rng.integers(0, 2, n), "B": rng.integers(0, 2, n)})
+
+
+def _files(tmp_path):
+    good = tmp_path / "good.parquet"
+    _good_frame().to_parquet(good)
+    raw = good.read_bytes()
+    files = {
+        "random.parquet": os.urandom(400),
+        "truncated.parquet": raw[: len(raw) // 2],
+        "empty.parquet": b"",
+        "parquet-named.csv": raw,
+        "binary.csv": bytes(range(256)) * 8,
+        "empty.csv": b"",
+        "ragged.csv": b"i,j,A,B\n1,1,1,1\n1,2,1,1,0,0\n",
+        "latin1.csv": "i,j,A,B\n1,1,1,\xe9\n".encode("latin-1"),
+        "foreign.csv": b"name,age\nada,36\n",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    # a foreign Parquet: another tool's table, and one whose outcome column is nested
+    pd.DataFrame({"experiment": ["toy"], "S": [2.5]}).to_parquet(tmp_path / "foreign.parquet")
+    _good_frame().assign(A=[{"x": 1}] * 64).to_parquet(tmp_path / "nested.parquet")
+    return sorted(p for p in tmp_path.iterdir() if p.name != "good.parquet")
+
+
+def test_score_reports_a_corrupt_or_foreign_table_in_one_line(tmp_path):
+    files = _files(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    expected = {
+        "random.parquet": "could not be read as Parquet",
+        "truncated.parquet": "could not be read as Parquet",
+        "empty.parquet": "could not be read as Parquet",
+        "parquet-named.csv": "could not be read as CSV",
+        "binary.csv": "could not be read as CSV",
+        "empty.csv": "could not be read as CSV",
+        "ragged.csv": "could not be read as CSV",
+        "latin1.csv": "could not be read as CSV",
+        "foreign.csv": "missing column(s) ['i', 'j', 'A', 'B']",
+        "foreign.parquet": "missing column(s) ['i', 'j', 'A', 'B']",
+        "nested.parquet": "columns i, j, A, B must hold plain numbers",
+    }
+    assert sorted(p.name for p in files) == sorted(expected)
+    for path in files:
+        line = one_line_error(invoke("score", path, "--n-boot", "10"))
+        assert str(path) in line and expected[path.name] in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_score_reads_the_good_file_it_is_compared_with(tmp_path, suffix):
+    path = tmp_path / f"good{suffix}"
+    frame = _good_frame()
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path)
+    result = invoke("score", path, "--n-boot", "10", "--json")
+    assert result.exit_code == 0, result.stderr
