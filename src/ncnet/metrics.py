@@ -1,0 +1,161 @@
+"""CHSH S as a torchmetrics ``Metric``, for a user's own evaluation loop.
+
+``CHSHScore`` collects per-item outcomes of Alice's and Bob's heads with their setting pair
+(i, j) and, in :meth:`CHSHScore.compute`, hands them to :func:`ncnet.chsh.score_items`, so the
+result is exactly what ``ncnet score`` and :func:`ncnet.chsh.score_table` give on the same
+items. States are lists concatenated across processes (``dist_reduce_fx="cat"``), the
+torchmetrics way, so the metric works under DDP. Needs the ``metrics`` extra
+(``pip install 'ncnet[metrics]'``).
+
+>>> import torch
+>>> m = CHSHScore(n_boot=200)
+>>> for i, j in [(1, 1), (1, 2), (2, 1)]:
+...     m.update(torch.tensor([True, True]), torch.tensor([True, True]), i, j)
+>>> m.update(torch.tensor([1, 1]), torch.tensor([-1, -1]), 2, 2)
+>>> m.compute().S
+4.0
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from ncnet import chsh
+from ncnet.extras import require
+
+Metric = require("torchmetrics").Metric
+
+__all__ = ["CHSHScore"]
+
+# Item ids travel as float64 state (one dtype for every state, also on a rank with no data);
+# whole numbers up to 2**53 are exact there.
+_MAX_ITEM_ID = 2**53
+
+
+class _Boxed:
+    """Carries a ChshScore through torchmetrics' compute wrapper, which clones the tensors of
+    a result and refuses frozen dataclasses; the score holds no tensors."""
+
+    def __init__(self, score: chsh.ChshScore) -> None:
+        self.score = score
+
+
+def _outcomes(name: str, x: Any) -> torch.Tensor:
+    """Bool, {0, 1} or {-1, +1} outcomes -> 1-D float64 +-1 on CPU (``chsh.as_pm1`` rules)."""
+    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    try:
+        pm1 = chsh.as_pm1(arr)
+    except ValueError as err:
+        raise ValueError(f"CHSHScore.update: {name}: {str(err).removeprefix('as_pm1: ')}") from None
+    return torch.from_numpy(np.ascontiguousarray(pm1, dtype=np.float64).ravel())
+
+
+def _setting(name: str, x: Any, n: int) -> torch.Tensor:
+    """Setting ``i`` or ``j``: an int for the whole batch or one per item, each 1 or 2."""
+    arr = np.asarray(x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x)
+    if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, (1, 2))):
+        raise ValueError(f"CHSHScore.update: {name} must be 1 or 2 (an int or one per item); "
+                         f"got {arr.ravel()[:5].tolist()}")
+    arr = np.broadcast_to(arr.astype(np.int64), (n,)) if arr.ndim == 0 else arr.ravel()
+    if arr.size != n:
+        raise ValueError(f"CHSHScore.update: {name} has {arr.size} values for {n} items")
+    return torch.from_numpy(arr.astype(np.int64))
+
+
+class CHSHScore(Metric):
+    """CHSH statistic of paired per-item outcomes of two heads, over the four setting pairs.
+
+    ``update(correct_a, correct_b, i, j, item=None)``:
+
+    - ``correct_a``, ``correct_b``: per-item correctness of Alice's and Bob's heads, any shape
+      (flattened), as bool, {0, 1} or {-1, +1}; A and B of one item at the same position.
+    - ``i``, ``j``: the setting pair, 1 or 2: one int for the whole batch (one pair model per
+      setting) or a tensor with one value per item (one model evaluated under all four).
+    - ``item``: optional integer item ids (one per item). Give them in every update or in
+      none; when given they reach ``chsh.score_items(..., items=...)``, which resamples items
+      shared by the four pairs jointly.
+
+    ``compute()`` returns the :class:`ncnet.chsh.ChshScore` that ``chsh.score_items`` returns
+    on the collected items: ``C``, ``S``, ``ci``, ``test`` (of S > 2), ``n_items``,
+    ``acc_a``/``acc_b``, ``gap_a``/``gap_b``, ``c_product`` and ``s_product``. ``n_boot``,
+    ``level`` and ``seed`` are passed on. All four pairs must have items by then.
+
+    Calling the metric (``forward``) only updates it and returns ``None``: S needs all four
+    pairs, which one batch rarely holds. Memory: four float64 numbers per item.
+    """
+
+    is_differentiable = False
+    higher_is_better = None
+    full_state_update = False
+
+    def __init__(self, n_boot: int = 10_000, level: float = 0.95, seed: int = 0,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if int(n_boot) < 1 or not 0.0 < float(level) < 1.0:
+            raise ValueError(f"CHSHScore: need n_boot >= 1 and 0 < level < 1; got n_boot="
+                             f"{n_boot}, level={level}")
+        self.n_boot, self.level, self.seed = int(n_boot), float(level), int(seed)
+        for name in ("a", "b", "pair", "item"):
+            self.add_state(name, default=[], dist_reduce_fx="cat")
+        # Every state is float64, so is the empty tensor torchmetrics sends for a rank with no
+        # data; gathering then never mixes dtypes across ranks.
+        self.set_dtype(torch.float64)
+
+    def update(self, correct_a: Any, correct_b: Any, i: Any, j: Any, item: Any = None) -> None:
+        a = _outcomes("correct_a", correct_a)
+        b = _outcomes("correct_b", correct_b)
+        if a.numel() != b.numel():
+            raise ValueError(f"CHSHScore.update: correct_a has {a.numel()} items but "
+                             f"correct_b has {b.numel()}; A and B are paired by position")
+        n = a.numel()
+        pair = 2 * (_setting("i", i, n) - 1) + (_setting("j", j, n) - 1)  # index into PAIRS
+        if (item is None) != (len(self.item) == 0) and len(self.a) > 0:
+            raise ValueError("CHSHScore.update: give item ids in every update or in none")
+        self.a.append(a.to(self.device))
+        self.b.append(b.to(self.device))
+        self.pair.append(pair.to(device=self.device, dtype=torch.float64))
+        if item is not None:
+            ids = np.asarray(item.detach().cpu().numpy() if isinstance(item, torch.Tensor)
+                             else item).ravel()
+            if ids.dtype.kind not in "iu" or ids.size != n or np.any(np.abs(ids) > _MAX_ITEM_ID):
+                raise ValueError(f"CHSHScore.update: item must hold {n} whole-number ids "
+                                 f"(|id| <= 2**53); got {ids.size} of dtype {ids.dtype}")
+            self.item.append(torch.from_numpy(ids.astype(np.float64)).to(self.device))
+
+    def compute(self) -> chsh.ChshScore:
+        def gathered(state: Any) -> np.ndarray:
+            if isinstance(state, list):
+                state = torch.cat(state) if state else torch.empty(0, dtype=torch.float64)
+            return state.detach().cpu().numpy()
+
+        a, b, pair, item = (gathered(s) for s in (self.a, self.b, self.pair, self.item))
+        if a.size == 0:
+            raise ValueError("CHSHScore.compute: no items yet; call update() first")
+        if item.size not in (0, a.size):
+            raise ValueError("CHSHScore.compute: item ids were given for only some items")
+        masks = [pair == k for k in range(len(chsh.PAIRS))]
+        kwargs: dict[str, Any] = {}
+        if item.size:
+            kwargs["items"] = [item[m].astype(np.int64) for m in masks]
+        return chsh.score_items([a[m] for m in masks], [b[m] for m in masks], n_boot=self.n_boot,
+                                level=self.level, seed=self.seed, **kwargs)
+
+    def _wrap_compute(self, compute: Callable[..., Any]) -> Callable[..., Any]:
+        # torchmetrics' wrapper syncs states across processes, caches the result and restores
+        # the local states; the score passes through it boxed.
+        wrapped = super()._wrap_compute(lambda *a, **k: _Boxed(compute(*a, **k)))
+
+        @functools.wraps(compute)
+        def unboxed(*args: Any, **kwargs: Any) -> chsh.ChshScore:
+            return wrapped(*args, **kwargs).score
+
+        return unboxed
+
+    def forward(self, *args: Any, **kwargs: Any) -> None:
+        """Update only (S needs all four pairs, which one batch rarely holds)."""
+        self.update(*args, **kwargs)
