@@ -23,6 +23,60 @@ from rich.table import Table
 from ncnet import chsh
 from ncnet.fmt import format_num as _fmt
 from ncnet.fmt import format_p
+from ncnet.tasks.text import SUITES
+
+# ---- help that teaches: registry names, no "<bool>" after flags, examples under each command
+
+_flag_type = typer.core.TyperOption.display_type_rich
+
+
+def _no_type_for_flags(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """A flag takes no value, so its help shows no ``<bool>`` type."""
+    return None if self.is_flag else _flag_type(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _no_type_for_flags  # type: ignore[method-assign]
+
+SUITE_HELP = f"task suite: {' | '.join(SUITES)} (tasks per suite: below)"
+
+
+def _examples(*lines: str) -> str:
+    """The epilog of a command's help: real invocations (tests parse every one)."""
+    return "Examples:\n" + "\n".join(escape(line) for line in lines)
+
+
+def _suites_text() -> str:
+    rows = [f"{s.name} ({s.model}): Alice {', '.join(s.alice)}; Bob {', '.join(s.bob)}"
+            for s in SUITES.values()]
+    return "Suites, from the task registry:\n" + "\n".join(escape(r) for r in rows)
+
+
+TOY_EXAMPLES = _examples(
+    "ncnet toy --hidden 2,3,4 --runs 50 --out runs/fig2   # Figure 2 (about 10 s)",
+    "ncnet toy --hidden 3 --runs 20 --epochs 2000 --no-joint --no-report --out runs/quick",
+    "ncnet toy --encoding 01 --out runs/fig2-01   # 0/1 inputs instead of -1/+1",
+)
+RUN_EXAMPLES = _examples(
+    "ncnet run configs/paper-fig2.toml",
+    "ncnet run configs/offline-mixed.toml --out runs/mixed",
+)
+REPORT_EXAMPLES = _examples("ncnet report runs/fig2", "ncnet report runs/lora")
+SCORE_EXAMPLES = _examples(
+    "ncnet score my_outcomes.csv",
+    "ncnet score my_outcomes.parquet --json --n-boot 2000 --seed 1",
+)
+BENCH_TOY_EXAMPLES = _examples("ncnet bench toy", "ncnet bench toy --runs 10 --naive-models 1")
+BENCH_LORA_EXAMPLES = _examples("ncnet bench lora",
+                                "ncnet bench lora --rank 8 --train-size 96 --threads 1")
+LORA_EXAMPLES = _suites_text() + "\n\n" + _examples(
+    "ncnet lora --suite offline-mixed --ranks 1,2,4,8 --out runs/lora",
+    "ncnet lora --seed 1 --seeds 3 --workers 2 --threads 1   # seeds 1, 2, 3",
+    "ncnet lora --suite paper-mixed --device cuda --out runs/paper-mixed",
+)
+LORA_PARAMS_EXAMPLES = _examples(
+    "ncnet lora params --ranks 1,2,4,8,16,32   # paper Table 4, BERT-base",
+    "ncnet lora params --model minilm --json",
+)
 
 app = typer.Typer(
     help="CHSH / Bell-type statistics in classical neural networks (arXiv 2603.04451).",
@@ -183,7 +237,7 @@ def run_toy_and_report(config: Any, out: Path, report: bool) -> None:
     console.print(f"wrote {', '.join(str(result.out / w) for w in written)}")
 
 
-@app.command()
+@app.command(epilog=TOY_EXAMPLES)
 @guarded
 def toy(
     hidden: str = typer.Option("2,3,4", help="hidden sizes n, comma-separated"),
@@ -218,16 +272,17 @@ def toy(
     run_toy_and_report(config, out, report)
 
 
-@app.command()
+@app.command(epilog=RUN_EXAMPLES)
 @guarded
 def run(
-    config_file: Path = typer.Argument(..., help="TOML file with one [toy] or [lora] table"),
+    config_file: Path = typer.Argument(..., help="TOML file with one \\[toy] or \\[lora] table"),
     out: Path | None = typer.Option(None, help="output directory (overrides the file's)"),
 ) -> None:
     """Run a preset or sweep file, e.g. configs/paper-fig2.toml or configs/offline-mixed.toml.
 
     The table's keys are the config fields (as in `--help` of toy / lora, with underscores),
-    plus `out` and `report`; [lora] also takes `slope_window`.
+    plus `out` and `report`; \\[lora] also takes `slope_window` and `workers`. In \\[lora],
+    `seeds` is the list of seeds itself (seeds = [1, 2, 3]); the CLI's --seeds is a count.
     """
     if not config_file.is_file():
         raise UserError(f"config file {config_file} does not exist")
@@ -258,7 +313,7 @@ def run(
     run_lora_and_report(config, target, report, slope_window, workers)
 
 
-@app.command()
+@app.command(epilog=REPORT_EXAMPLES)
 @guarded
 def report(
     out: Path = typer.Argument(..., help="a directory written by `ncnet toy` or `ncnet lora`"),
@@ -297,7 +352,7 @@ def _report_lora(out: Path, slope_window: int = 80) -> None:
     console.print(f"wrote {', '.join(str(out / w) for w in written)}")
 
 
-@app.command()
+@app.command(epilog=SCORE_EXAMPLES)
 @guarded
 def score(
     file: Path = typer.Argument(..., help="CSV or Parquet with columns i, j, A, B"),
@@ -364,7 +419,7 @@ def score_table_view(d: dict[str, Any]) -> Table:
     return t
 
 
-@bench_app.command("toy")
+@bench_app.command("toy", epilog=BENCH_TOY_EXAMPLES)
 @guarded
 def bench_toy(
     hidden: str = typer.Option("2,3,4", help="hidden sizes"),
@@ -397,10 +452,11 @@ def bench_toy(
     )
 
 
-@bench_app.command("lora")
+@bench_app.command("lora", epilog=BENCH_LORA_EXAMPLES)
 @guarded
 def bench_lora_command(
-    suite: str = typer.Option("offline-mixed", help="suite whose two hard tasks are used"),
+    suite: str = typer.Option("offline-mixed", help=f"suite whose two hard tasks are used: "
+                              f"{' | '.join(SUITES)}"),
     model: str | None = typer.Option(None, help="encoder (default: the suite's)"),
     rank: int = typer.Option(4, help="LoRA rank"),
     train_size: int = typer.Option(192, help="train items per task (steps = size / batch)"),
@@ -448,17 +504,17 @@ def lora_table(summary: dict[str, Any]) -> Table:
     return t
 
 
-@lora_app.callback(invoke_without_command=True)
+@lora_app.callback(invoke_without_command=True, epilog=LORA_EXAMPLES)
 @guarded
 def lora(
     ctx: typer.Context,
-    suite: str = typer.Option("offline-mixed", help="offline-mixed | paper-mixed | "
-                              "paper-multilingual"),
+    suite: str = typer.Option("offline-mixed", help=SUITE_HELP),
     model: str | None = typer.Option(None, help="HF name or local path (default: the suite's)"),
     ranks: str = typer.Option("1,2,4,8", help="LoRA ranks, comma-separated"),
     epochs: int = typer.Option(12, help="training epochs per model"),
     seed: int = typer.Option(1, help="first seed"),
-    seeds: int = typer.Option(1, help="number of seeds (seed, seed+1, ...)"),
+    seeds: int = typer.Option(1, help="how many seeds, counted from --seed: --seed 1 --seeds 3 "
+                              "trains seeds 1, 2, 3 (a TOML file lists them: seeds = [1, 2, 3])"),
     lr: float = typer.Option(2e-3, help="AdamW learning rate"),
     batch_size: int = typer.Option(32, help="batch per task (each step: one of each)"),
     lora_alpha: float = typer.Option(16.0, help="LoRA alpha (scale alpha / r)"),
@@ -538,7 +594,7 @@ def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int,
     console.print(f"wrote {', '.join(str(result.out / w) for w in written)}")
 
 
-@lora_app.command("params")
+@lora_app.command("params", epilog=LORA_PARAMS_EXAMPLES)
 @guarded
 def lora_params(
     model: str = typer.Option("bert-base-uncased", help="HF name, local path or minilm"),

@@ -29,7 +29,6 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from ncnet.extras import require
-from ncnet.models.multitask import hub_offline
 from ncnet.tasks import offline
 
 SPLITS = ("train", "test")
@@ -217,6 +216,8 @@ def has_local(data_dir: str | Path | None, task: str) -> bool:
 
 
 def _hub_rows(spec: TaskSpec, split: str, cache_dir: Path):
+    from ncnet.models.multitask import hub_offline  # here: the registry alone needs no torch
+
     datasets = require("datasets")
 
     try:

@@ -1,0 +1,81 @@
+"""Help that teaches: registry names, no `<bool>` after flags, real examples under each command."""
+
+import shlex
+
+import click
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from ncnet import cli
+from ncnet.cli import app
+from ncnet.tasks.text import SUITES
+
+runner = CliRunner()
+
+
+def commands(group: click.Command, path=()):
+    """(path, command) for every command and group below the root."""
+    for name, cmd in getattr(group, "commands", {}).items():
+        yield (*path, name), cmd
+        yield from commands(cmd, (*path, name))
+
+
+ROOT = typer.main.get_command(app)
+ALL = [(path, cmd) for path, cmd in commands(ROOT) if path != ("bench",)]
+
+
+def help_text(*path: str) -> str:
+    result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def examples(text: str) -> list[str]:
+    tail = text.split("Examples:", 1)[1]
+    return [line.strip() for line in tail.strip().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("path", [()] + [p for p, _ in ALL], ids=lambda p: " ".join(p) or "root")
+def test_no_bool_type_after_flags(path):
+    text = help_text(*path)
+    assert "<bool>" not in text and "--help" in text
+
+
+@pytest.mark.parametrize("path,cmd", ALL, ids=[" ".join(p) for p, _ in ALL])
+def test_help_ends_with_real_examples(path, cmd):
+    text = help_text(*path)
+    lines = examples(text)
+    assert 1 <= len(lines) <= 3, lines
+    assert text.rstrip().endswith(lines[-1])
+    for line in lines:
+        assert len(line) <= 78, line  # one line in an 80-column terminal
+        args = shlex.split(line, comments=True)
+        assert args[: 1 + len(path)] == ["ncnet", *path], line
+        # the example's options and values parse with the command's own parser
+        ctx = cmd.make_context(" ".join(path), args[1 + len(path):])
+        assert ctx.params, line
+
+
+def test_suite_and_task_names_come_from_the_registry():
+    lora_help = help_text("lora")
+    assert len(SUITES) == 4
+    for suite in SUITES.values():
+        assert suite.name in lora_help
+        for task in suite.tasks:
+            assert task in lora_help, task
+    assert " | ".join(SUITES) in cli.SUITE_HELP
+    assert all(name in help_text("bench", "lora") for name in SUITES)
+
+
+def test_seeds_counts_from_seed_on_the_cli_and_lists_in_toml(monkeypatch, tmp_path):
+    seen = []
+    monkeypatch.setattr(cli, "run_lora_and_report", lambda config, *a, **k: seen.append(config))
+    result = runner.invoke(app, ["lora", "--seed", "2", "--seeds", "3", "--out", tmp_path / "o"])
+    assert result.exit_code == 0, result.output
+    toml = tmp_path / "s.toml"
+    toml.write_text('[lora]\nseeds = [2, 3, 4]\nreport = false\n')
+    result = runner.invoke(app, ["run", str(toml), "--out", str(tmp_path / "o2")])
+    assert result.exit_code == 0, result.output
+    assert seen[0].seeds == seen[1].seeds == (2, 3, 4)
+    assert "--seed 1 --seeds 3 trains seeds 1, 2, 3" in help_text("lora")
