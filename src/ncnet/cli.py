@@ -53,7 +53,7 @@ def _suites_text() -> str:
 
 TOY_EXAMPLES = _examples(
     "ncnet toy --hidden 2,3,4 --runs 50 --out runs/fig2   # Figure 2 (about 10 s)",
-    "ncnet toy --hidden 3 --runs 20 --epochs 2000 --no-joint --no-report --out runs/quick",
+    "ncnet toy --hidden 3 --runs 20 --epochs 2000 --no-joint --out runs/quick",
     "ncnet toy --encoding 01 --out runs/fig2-01   # 0/1 inputs instead of -1/+1",
 )
 RUN_EXAMPLES = _examples(
