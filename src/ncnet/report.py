@@ -66,7 +66,8 @@ def render_html(blocks: Sequence[Block], root: Path, title: str) -> str:
         elif b.kind == "p":
             body.append(f"<p>{_inline_html(b.text)}</p>")
         elif b.kind == "table" and b.table is not None:
-            body.append(b.table.to_html(index=False, border=0, classes="t", escape=True))
+            table = b.table.to_html(index=False, border=0, classes="t", escape=True)
+            body.append(f'<div class="scroll">{table}</div>')  # wide tables scroll, not the page
         elif b.kind == "img":
             data = base64.b64encode((root / b.path).read_bytes()).decode()
             body.append(
@@ -75,13 +76,23 @@ def render_html(blocks: Sequence[Block], root: Path, title: str) -> str:
             )
     style = (
         "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
-        "padding:0 1rem;line-height:1.45;color:#222}table.t{border-collapse:collapse;"
-        "margin:1rem 0;font-size:.9rem}table.t td,table.t th{padding:.25rem .6rem;"
-        "border-bottom:1px solid #ddd;text-align:right}figure{margin:1.5rem 0}"
-        "img{max-width:100%}figcaption{font-size:.9rem;color:#555}code{background:#f3f3f3}"
+        "padding:0 1rem;line-height:1.45;color:#222;overflow-wrap:break-word}"
+        "h1{font-size:1.7rem;line-height:1.2}"
+        ".scroll{overflow-x:auto;margin:1rem 0;-webkit-overflow-scrolling:touch}"
+        "table.t{border-collapse:collapse;font-size:.9rem}"
+        "table.t td,table.t th{padding:.25rem .6rem;border-bottom:1px solid #ddd;"
+        "text-align:right;vertical-align:top}table.t th{min-width:4.5rem}"
+        "table.t td:first-child,table.t th:first-child{position:sticky;left:0;background:#fff}"
+        "figure{margin:1.5rem 0}img{max-width:100%;height:auto;display:block}"
+        "figcaption{font-size:.9rem;color:#555}"
+        "code{background:#f3f3f3;overflow-wrap:anywhere}"
+        "@media (max-width:40rem){body{margin:1rem auto;font-size:.95rem}"
+        "h1{font-size:1.35rem}table.t{font-size:.85rem}}"
     )
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title>"
         f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
     )
 
