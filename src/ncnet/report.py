@@ -81,7 +81,7 @@ def render_html(blocks: Sequence[Block], root: Path, title: str) -> str:
         ".scroll{overflow-x:auto;margin:1rem 0;-webkit-overflow-scrolling:touch}"
         "table.t{border-collapse:collapse;font-size:.9rem}"
         "table.t td,table.t th{padding:.25rem .6rem;border-bottom:1px solid #ddd;"
-        "text-align:right;vertical-align:top}table.t th{min-width:4.5rem}"
+        "text-align:left;vertical-align:top}"
         "table.t td:first-child,table.t th:first-child{position:sticky;left:0;background:#fff}"
         "figure{margin:1.5rem 0}img{max-width:100%;height:auto;display:block}"
         "figcaption{font-size:.9rem;color:#555}"
