@@ -9,9 +9,19 @@ Alice's task ``i`` and Bob's task ``j`` (both in {1, 2}); outcome arrays have sh
 Bounds: ``|S| <= 2`` whenever the four correlators come from one joint distribution of
 (A1, A2, B1, B2) (local bound); ``|S| <= 2*sqrt(2)`` for quantum correlations (Tsirelson);
 ``|S| <= 4`` always (no-signalling / algebraic bound).  When the four pairs are measured on four
-separately trained models there is no joint distribution, so only the bound 4 applies and
-``S > 2`` requires the marginals to depend on the other side's setting (signalling), which
-:func:`signalling_gap` reports.
+separately trained models there is no joint distribution, so only the bound 4 applies.
+Two routes then lead past 2.  (1) Signalling: a side's marginal depends on the other side's
+setting (:func:`signalling_gap`); the product-of-marginals S (:func:`product_prediction`) can
+exceed 2 only this way.  (2) Item-level correlation within each pair: C11 = C12 = C21 = 1 and
+C22 = -1 with every accuracy 0.5 gives S = 4 with all gaps 0.  Report S, S_product and the
+gaps together to tell the routes apart.
+
+Uncertainty: over runs, a bootstrap or t-interval of the mean and exact (Clopper–Pearson)
+intervals for fractions of runs; over items, a bootstrap whose scheme follows the design:
+when the four pairs share test items (item ids), the ids are resampled jointly, because
+correlators that share items covary (:data:`PAIRED_SCHEME`); otherwise pairs are resampled
+independently (:data:`INDEPENDENT_SCHEME`).  Verdicts on claims come from intervals
+(:func:`verdict`).
 """
 
 from __future__ import annotations
@@ -41,6 +51,19 @@ __all__ = [
     "test_s_above",
     "item_bootstrap_s",
     "item_z_test",
+    "paired_products",
+    "paired_z_test",
+    "fraction_ci",
+    "describe_fraction",
+    "t_interval",
+    "welch_test",
+    "holm",
+    "ols_slope",
+    "slope_over_seeds",
+    "slope_item_bootstrap",
+    "verdict",
+    "PAIRED_SCHEME",
+    "INDEPENDENT_SCHEME",
     "ChshScore",
     "score_items",
     "score_table",
