@@ -16,7 +16,6 @@ import torch
 import torch.distributed as dist
 
 from ncnet import chsh
-from ncnet.metrics import CHSHScore
 
 
 def feed(metric, d, rows, with_items=False):
@@ -28,6 +27,8 @@ def feed(metric, d, rows, with_items=False):
 
 
 def main() -> None:
+    from ncnet.metrics import CHSHScore  # needs the metrics extra: imported only when run
+
     rank, world, data, init_file, prefix = sys.argv[1:]
     rank, world = int(rank), int(world)
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,

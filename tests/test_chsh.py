@@ -461,8 +461,10 @@ def test_chsh_score_frozen_and_json() -> None:
     d = sc.to_dict()
     assert set(d) == {
         "C", "S", "ci", "test", "n_items", "acc_A", "acc_B", "signalling_gap_A",
-        "signalling_gap_B", "C_product", "S_product", "bounds",
+        "signalling_gap_B", "C_product", "S_product", "bounds", "scheme", "ci_units",
+        "ci_level",
     }  # fmt: skip
+    assert d["scheme"] == "independent-pairs" and d["ci_units"] == 4
     assert d["bounds"] == {"local": 2.0, "tsirelson": TSIRELSON_BOUND, "no_signalling": 4.0}
     assert d["S"] == pytest.approx(0.5)
     assert d["n_items"] == [[4, 4], [4, 4]]

@@ -235,3 +235,51 @@ def test_cuda_when_absent(tmp_path):
     result = invoke("toy", *TINY, "--device", "cuda", "--out", tmp_path / "o")
     assert result.exit_code == 2 and "not available" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def _item_file(tmp_path, ids_of=lambda i, j: range(40), name="items.csv"):
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    rows = [(i, j, k, int(rng.random() < 0.9), int(rng.random() < 0.8))
+            for i in (1, 2) for j in (1, 2) for k in ids_of(i, j)]
+    path = tmp_path / name
+    pd.DataFrame(rows, columns=["i", "j", "item", "A", "B"]).to_csv(path, index=False)
+    return path
+
+
+def test_score_with_item_column_uses_the_paired_scheme(tmp_path):
+    from ncnet import chsh
+
+    path = _item_file(tmp_path)
+    d = json.loads(invoke("score", path, "--json", "--n-boot", "2000", "--seed", "4").stdout)
+    assert d["scheme"] == "paired-items" and d["ci_units"] == 40
+    frame = pd.read_csv(path)
+    parts = [frame[(frame.i == i) & (frame.j == j)] for i, j in chsh.PAIRS]
+    lo, hi = chsh.item_bootstrap_s([p.A for p in parts], [p.B for p in parts], n_boot=2000,
+                                   seed=4, items=[p.item for p in parts])
+    assert d["ci"] == [lo, hi]
+    assert "paired" in d["test"]["test"]
+    table = invoke("score", path, "--n-boot", "200")
+    assert "paired-items" in table.stdout and "40 shared items" in table.stdout
+    no_item = tmp_path / "no-item.csv"
+    frame.drop(columns="item").to_csv(no_item, index=False)
+    assert json.loads(invoke("score", no_item, "--json", "--n-boot", "200").stdout)[
+        "scheme"] == "independent-pairs"
+
+
+def test_score_item_column_bad_inputs(tmp_path):
+    path = _item_file(tmp_path)
+    frame = pd.read_csv(path)
+    cases = {
+        "missing values": frame.assign(item=frame["item"].astype(float).where(frame.index != 7)),
+        "occur more than once": pd.concat([frame, frame.iloc[[0]]]),
+        "shared by only some pairs": frame.assign(
+            item=frame["item"] + 100 * (frame["j"] == 2)),
+    }
+    for fragment, bad in cases.items():
+        bad_path = tmp_path / "bad-items.csv"
+        bad.to_csv(bad_path, index=False)
+        result = invoke("score", bad_path)
+        assert result.exit_code == 2, fragment
+        assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -137,13 +137,19 @@ def test_metric_with_item_ids_equals_score_table():
 
 
 def test_two_processes_sync_over_gloo(tmp_path):
-    df = random_frame(7, n=301)
+    # 75 test items, each scored under all four settings (rows shuffled), split unevenly
+    # between two ranks, so one item's four rows often sit on different ranks
     rng = np.random.default_rng(8)
+    k = 75
+    pair = np.repeat(np.arange(4), k)
+    item = np.tile(rng.permutation(k), 4)
+    order = rng.permutation(4 * k)
+    df = pd.DataFrame({"i": pair // 2 + 1, "j": pair % 2 + 1,
+                       "A": rng.choice([-1, 1], 4 * k, p=[0.2, 0.8]),
+                       "B": rng.choice([-1, 1], 4 * k, p=[0.3, 0.7])}).iloc[order]
+    df = df.reset_index(drop=True)
+    item = item[order]
     rank = (rng.random(len(df)) < 0.35).astype(np.int64)  # uneven shares
-    item = np.zeros(len(df), dtype=np.int64)  # ids shared by the four pairs where possible
-    for k in range(4):
-        mask = ((df.i - 1) * 2 + (df.j - 1)).to_numpy() == k
-        item[mask] = rng.permutation(mask.sum())
     data = tmp_path / "data.npz"
     np.savez(data, A=df.A.to_numpy(), B=df.B.to_numpy(), i=df.i.to_numpy(), j=df.j.to_numpy(),
              item=item, rank=rank)

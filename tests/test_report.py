@@ -1,38 +1,70 @@
+import numpy as np
 import pandas as pd
 
 from ncnet import report
+from ncnet.experiments import toy
 
 
 def _lora_summary(values, p=0.5):
-    return {str(r): {"S": {"mean": s, "p_S_above_2": [p]}} for r, s in values.items()}
+    return {str(r): {"S": {"mean": s, "p_S_above_2": [p], "p_S_above_2_holm": [p]}}
+            for r, s in values.items()}
 
 
-def test_shape_sentence_mixed_suite_shape():
-    text = report._shape_sentence(_lora_summary({1: 2.0, 2: 2.3, 8: 2.05}, p=0.01))
-    assert "Peak at r = 2" in text and "S > 2 at r = 2, 8" in text
-    assert "ours shows that shape." in text
+def test_shape_sentence_follows_the_slope_interval():
+    rising = {"basis": "seeds", "slope": 0.03, "ci": [0.01, 0.05], "shape": "rises"}
+    text = report._shape_sentence(_lora_summary({1: 1.7, 8: 1.9}), rising)
+    assert "S is below 2 at every rank" in text
+    assert "+0.030 [95% CI +0.010, +0.050]" in text and "S rises with rank" in text
+    flat = {"basis": "items", "slope": 0.01, "ci": [-0.01, 0.03], "shape": "no trend detected"}
+    text = report._shape_sentence(_lora_summary({1: 1.75, 2: 1.79, 4: 1.85, 8: 1.84}), flat)
+    assert "no trend detected" in text and "item bootstrap" in text
 
 
-def test_shape_sentence_rising_from_below():
-    text = report._shape_sentence(_lora_summary({1: 1.7, 8: 1.9}))
-    assert "S stays below 2 at every rank" in text
-    assert "ours does not show that shape." in text and "multilingual" in text
+def test_shape_sentence_needs_adjusted_significance_for_s_above_2():
+    text = report._shape_sentence(_lora_summary({1: 2.0, 2: 2.3, 8: 2.05}, p=0.01), None)
+    assert "S > 2 (Holm-adjusted p < 0.05) at r = 1, 2, 8" in text
+    text = report._shape_sentence(_lora_summary({1: 1.9, 2: 2.1}, p=0.2), None)
+    assert "above 2 at r = 2 but not significantly" in text
 
 
-def _toy_entry(mean, lo, hi, frac_above, frac_below=0.0, top=2.5, above_tsirelson=0.0):
-    return {"runs": 50, "S": {"mean": mean, "ci": [lo, hi], "max": top},
-            "fraction_S_above_2": frac_above, "fraction_S_below_1.5": frac_below,
-            "fraction_S_above_tsirelson": above_tsirelson}
+def _rows(n: int, values: list[float]) -> list[dict]:
+    return [{"hidden": n, "S": v, "S_product": v} for v in values]
 
 
-def test_paper_comparison_verdicts():
-    summary = {"2": _toy_entry(1.3, 1.2, 1.4, 0.0, frac_below=0.6),
-               "3": _toy_entry(2.3, 2.2, 2.4, 1.0, top=3.5, above_tsirelson=0.1),
-               "4": _toy_entry(2.02, 1.95, 2.1, 0.3)}
-    table = report.paper_comparison(summary)
+def test_paper_comparison_all_claims_supported():
+    """500 runs per size built so that every interval lies on the paper's side."""
+    rows = (_rows(2, [1.0] * 350 + [1.75] * 150)  # 70% below 1.5: CI [66%, 74%] > 50%
+            + _rows(3, [2.5] * 450 + [3.5] * 50)  # all above 2, 10% at 3.5
+            + _rows(4, list(np.linspace(1.95, 2.05, 500))))  # mean 2.0, CI inside 2 ± 0.1
+    table = report.paper_comparison(toy.summarize(rows, n_boot=500))
     assert isinstance(table, pd.DataFrame)
-    assert table["verdict"].tolist() == ["agrees"] * 5
-    summary["3"] = _toy_entry(2.1, 1.95, 2.2, 0.6, top=3.0)
-    summary["4"] = _toy_entry(2.05, 2.01, 2.1, 0.5)
-    verdicts = report.paper_comparison(summary)["verdict"].tolist()
-    assert verdicts == ["agrees", "does not reproduce", "does not reproduce", "partly", "agrees"]
+    assert table["verdict"].tolist() == ["agrees"] * 7
+
+
+def test_paper_comparison_all_claims_contradicted():
+    rows = (_rows(2, [1.8] * 500)  # no run below 1.5
+            + _rows(3, [1.9] * 500)  # none above 2, none near 3.5, mean below 2
+            + _rows(4, list(np.linspace(2.4, 2.6, 500))))  # n = 4 above n = 3 and far from 2
+    verdicts = report.paper_comparison(toy.summarize(rows, n_boot=500))["verdict"].tolist()
+    assert verdicts == ["does not reproduce", "does not reproduce", "does not reproduce",
+                        "does not reproduce", "does not reproduce", "does not reproduce",
+                        "does not reproduce"]
+
+
+def test_paper_comparison_undecided_with_few_runs():
+    rows = (_rows(2, [1.0, 1.75, 1.0, 1.75]) + _rows(3, [2.5, 1.5, 2.5, 2.0])
+            + _rows(4, [1.9, 2.2, 2.0, 2.1]))
+    verdicts = report.paper_comparison(toy.summarize(rows, n_boot=500))["verdict"].tolist()
+    assert verdicts[0] == "undecided at 4 runs"
+    assert verdicts[-1] == "undecided at 4 runs"
+
+
+def test_toy_summary_fractions_and_holm():
+    rows = _rows(2, [1.0, 2.5, 2.5, 1.0]) + _rows(3, [2.5, 2.6, 2.7, 2.8])
+    summary = toy.summarize(rows, n_boot=200)
+    e = summary["2"]
+    assert e["fraction_S_above_2"] == 0.5
+    assert e["fraction_S_above_2_ci"] == list(report.chsh.fraction_ci(2, 4))
+    p = [summary[n]["S_test"]["p_value"] for n in ("2", "3")]
+    assert [summary[n]["S_test"]["p_holm"] for n in ("2", "3")] == report.chsh.holm(p)
+    assert summary["3"]["S_vs_smaller"]["n"] == 2 and "S_vs_larger" not in summary["3"]

@@ -9,9 +9,19 @@ Alice's task ``i`` and Bob's task ``j`` (both in {1, 2}); outcome arrays have sh
 Bounds: ``|S| <= 2`` whenever the four correlators come from one joint distribution of
 (A1, A2, B1, B2) (local bound); ``|S| <= 2*sqrt(2)`` for quantum correlations (Tsirelson);
 ``|S| <= 4`` always (no-signalling / algebraic bound).  When the four pairs are measured on four
-separately trained models there is no joint distribution, so only the bound 4 applies and
-``S > 2`` requires the marginals to depend on the other side's setting (signalling), which
-:func:`signalling_gap` reports.
+separately trained models there is no joint distribution, so only the bound 4 applies.
+Two routes then lead past 2.  (1) Signalling: a side's marginal depends on the other side's
+setting (:func:`signalling_gap`); the product-of-marginals S (:func:`product_prediction`) can
+exceed 2 only this way.  (2) Item-level correlation within each pair: C11 = C12 = C21 = 1 and
+C22 = -1 with every accuracy 0.5 gives S = 4 with all gaps 0.  Report S, S_product and the
+gaps together to tell the routes apart.
+
+Uncertainty: over runs, a bootstrap or t-interval of the mean and exact (Clopper–Pearson)
+intervals for fractions of runs; over items, a bootstrap whose scheme follows the design:
+when the four pairs share test items (item ids), the ids are resampled jointly, because
+correlators that share items covary (:data:`PAIRED_SCHEME`); otherwise pairs are resampled
+independently (:data:`INDEPENDENT_SCHEME`).  Verdicts on claims come from intervals
+(:func:`verdict`).
 """
 
 from __future__ import annotations
@@ -41,6 +51,19 @@ __all__ = [
     "test_s_above",
     "item_bootstrap_s",
     "item_z_test",
+    "paired_products",
+    "paired_z_test",
+    "fraction_ci",
+    "describe_fraction",
+    "t_interval",
+    "welch_test",
+    "holm",
+    "ols_slope",
+    "slope_over_seeds",
+    "slope_item_bootstrap",
+    "verdict",
+    "PAIRED_SCHEME",
+    "INDEPENDENT_SCHEME",
     "ChshScore",
     "score_items",
     "score_table",
@@ -279,9 +302,182 @@ def test_s_above(values: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
 test_s_above.__test__ = False  # type: ignore[attr-defined]
 
 
+def fraction_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Clopper–Pearson (exact) interval of a proportion: ``k`` successes in ``n`` runs.
+
+    Coverage is at least ``level`` for every true proportion, also at 0 and 1, where "S > 2
+    in all runs" lives (a percentile bootstrap of 0/1 values collapses to a point there).
+    Returns ``(lo, hi)`` in [0, 1].
+
+    >>> [round(v, 4) for v in fraction_ci(1, 50)]
+    [0.0005, 0.1065]
+    >>> [round(v, 4) for v in fraction_ci(50, 50)]
+    [0.9289, 1.0]
+    """
+    k, n = int(k), int(n)
+    if n < 1 or not 0 <= k <= n:
+        raise ValueError(f"fraction_ci: need 0 <= k <= n and n >= 1; got k={k}, n={n}")
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1); got {level}")
+    alpha = (1.0 - level) / 2.0
+    lo = 0.0 if k == 0 else float(stats.beta.ppf(alpha, k, n - k + 1))
+    hi = 1.0 if k == n else float(stats.beta.ppf(1.0 - alpha, k + 1, n - k))
+    return lo, hi
+
+
+def describe_fraction(flags: Any, level: float = 0.95) -> dict[str, Any]:
+    """``{"k", "n", "fraction", "ci"}`` for a boolean array of per-run flags (exact CI)."""
+    arr = np.asarray(flags, dtype=bool).ravel()
+    k, n = int(arr.sum()), int(arr.size)
+    return {"k": k, "n": n, "fraction": k / n, "ci": list(fraction_ci(k, n, level))}
+
+
+def t_interval(values: Any, level: float = 0.95) -> tuple[float, float] | None:
+    """Student-t interval of the mean, ``n - 1`` degrees of freedom; None for ``n < 2``.
+
+    For a handful of seeds (2-5) this is the honest interval: a percentile bootstrap over
+    3 values covers about 75% at a nominal 95%.
+
+    >>> lo, hi = t_interval([1.0, 2.0, 3.0])
+    >>> round(lo, 3), round(hi, 3)
+    (-0.484, 4.484)
+    """
+    vals = np.asarray(values, dtype=np.float64).ravel()
+    if vals.size < 2:
+        return None
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1); got {level}")
+    mean = float(vals.mean())
+    half = float(stats.t.ppf(0.5 + level / 2.0, vals.size - 1) * vals.std(ddof=1)
+                 / math.sqrt(vals.size))
+    return mean - half, mean + half
+
+
+def welch_test(x: Any, y: Any, level: float = 0.95) -> dict[str, Any]:
+    """Welch's test of ``mean(x) > mean(y)`` (one-sided p) with a two-sided CI of the difference.
+
+    Returns ``{"diff", "ci", "p_value", "df", "n_x", "n_y"}``; NaN p and None CI when either
+    sample has fewer than 2 values or both have zero variance.
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    out: dict[str, Any] = {"diff": float(x.mean() - y.mean()) if x.size and y.size else math.nan,
+                           "ci": None, "p_value": math.nan, "df": math.nan,
+                           "n_x": int(x.size), "n_y": int(y.size)}
+    if x.size < 2 or y.size < 2:
+        return out
+    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    se = math.sqrt(vx + vy)
+    if se == 0.0:
+        return out
+    df = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
+    tcrit = float(stats.t.ppf(0.5 + level / 2.0, df))
+    out.update(ci=[out["diff"] - tcrit * se, out["diff"] + tcrit * se],
+               p_value=float(stats.t.sf(out["diff"] / se, df)), df=float(df))
+    return out
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm–Bonferroni adjusted p-values (same order; NaN stays NaN and is not counted).
+
+    >>> holm([0.01, 0.04, 0.03])
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    ok = np.flatnonzero(~np.isnan(p))
+    adj = np.full(p.shape, math.nan)
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = order.size
+    running = 0.0
+    for rank, idx in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[idx]))
+        adj[idx] = running
+    return [round(float(v), 12) for v in adj]
+
+
+def ols_slope(x: Any, y: Any) -> float:
+    """Least-squares slope of ``y`` on ``x`` (1-D, same length >= 2, x not constant)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    xc = x - x.mean()
+    return float(np.sum(xc * (y - y.mean())) / np.sum(xc**2))
+
+
+def slope_over_seeds(x: Any, s: Any, level: float = 0.95) -> dict[str, Any]:
+    """Slope of S on ``x`` per seed, and the t-interval of their mean over seeds.
+
+    ``s``: shape ``(seeds, len(x))``.  Returns ``{"slope", "ci", "seeds", "per_seed"}``;
+    ``ci`` is None with one seed.
+    """
+    s = np.atleast_2d(np.asarray(s, dtype=np.float64))
+    per_seed = [ols_slope(x, row) for row in s]
+    return {"slope": float(np.mean(per_seed)), "ci": (list(t_interval(per_seed, level))
+            if len(per_seed) > 1 else None), "seeds": len(per_seed), "per_seed": per_seed}
+
+
+def slope_item_bootstrap(
+    x: Any, paired: Any, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> dict[str, Any]:
+    """Slope of S on ``x`` with a CI from resampling test items jointly across settings.
+
+    ``paired``: aligned products of shape ``(len(x), 4, K)`` or ``(len(x), seeds, 4, K)``:
+    every setting x (e.g. rank) and seed scored on the same K items.  Per resample of the
+    item ids, S is recomputed at every (x, seed), averaged over seeds and regressed on x.
+    The CI is conditional on the trained models (it carries item noise, not training noise).
+    Returns ``{"slope", "ci", "items"}``.
+    """
+    _check_level(level, n_boot)
+    arr = np.asarray(paired, dtype=np.float64)
+    if arr.ndim == 3:
+        arr = arr[:, None]
+    t = np.tensordot(arr, CHSH_SIGNS.ravel(), axes=(2, 0)).mean(axis=1)  # (len(x), K)
+    x = np.asarray(x, dtype=np.float64)
+    k = t.shape[-1]
+    xc = (x - x.mean()) / np.sum((x - x.mean()) ** 2)
+    per_item = xc @ t  # slope is linear in the per-item values: slope = mean_k (xc @ t_k)
+    rng = np.random.default_rng(seed)
+    boot = np.empty(int(n_boot))
+    chunk = max(1, _CHUNK_ELEMENTS // k)
+    for start in range(0, int(n_boot), chunk):
+        m = min(chunk, int(n_boot) - start)
+        boot[start:start + m] = per_item[rng.integers(0, k, size=(m, k))].mean(axis=1)
+    return {"slope": float(per_item.mean()), "ci": list(_percentile_ci(boot, level)),
+            "items": int(k)}
+
+
+def verdict(ci: Sequence[float] | None, paper_region: tuple[float, float], units: str) -> str:
+    """Verdict on a claim from an interval: 'agrees' if the interval ``ci`` lies wholly inside
+    ``paper_region`` = (low, high), the values that support the paper's claim (use ``-inf`` /
+    ``inf`` for a one-sided claim); 'does not reproduce' if it lies wholly outside; otherwise
+    'undecided at <units>' (e.g. "50 runs").  No interval: undecided.
+
+    >>> verdict((2.1, 2.3), (2.0, math.inf), "50 runs")
+    'agrees'
+    >>> verdict((1.9, 2.3), (2.0, math.inf), "50 runs")
+    'undecided at 50 runs'
+    >>> verdict((1.5, 1.7), (1.9, 2.1), "500 runs")
+    'does not reproduce'
+    """
+    if ci is None or any(v != v for v in ci):
+        return f"undecided at {units}"
+    lo, hi = float(ci[0]), float(ci[1])
+    low, high = paper_region
+    if low <= lo and hi <= high:
+        return "agrees"
+    if hi < low or lo > high:
+        return "does not reproduce"
+    return f"undecided at {units}"
+
+
 # --------------------------------------------------------------------------------------------
 # Uncertainty over items (one set of four pair-samples)
 # --------------------------------------------------------------------------------------------
+
+#: Item resampling schemes. ``paired-items``: the four pairs share item ids, the ids are
+#: resampled jointly (correlators that share test items covary, and the CI keeps that);
+#: ``independent-pairs``: each pair's items are resampled on their own.
+PAIRED_SCHEME = "paired-items"
+INDEPENDENT_SCHEME = "independent-pairs"
 
 
 def _pair_items(a_items: Sequence[Any], b_items: Sequence[Any]) -> list[np.ndarray]:
@@ -305,25 +501,109 @@ def _pair_items(a_items: Sequence[Any], b_items: Sequence[Any]) -> list[np.ndarr
     return prods
 
 
+def paired_products(
+    prods: Sequence[np.ndarray], items: Sequence[Any] | None
+) -> np.ndarray | None:
+    """The four pairs' products aligned by item id, shape ``(4, K)``, or None.
+
+    ``prods``: the four ``a*b`` arrays (pair order :data:`PAIRS`); ``items``: None or four
+    1-D arrays of item ids, one per product.  Returns None (independent pairs) when ``items``
+    is None or no id occurs in two pairs; the aligned matrix when all four pairs hold the same
+    ids.  Raises ``ValueError`` for an id repeated within a pair or ids shared by only some
+    pairs (there is then no single item to resample).
+    """
+    if items is None:
+        return None
+    if len(items) != 4:
+        raise ValueError(f"items: expected 4 arrays of item ids (one per pair); got {len(items)}")
+    ids = []
+    for (i, j), p, it in zip(PAIRS, prods, items, strict=True):
+        arr = np.asarray(it).ravel()
+        if arr.size != p.size:
+            raise ValueError(
+                f"pair (i={i}, j={j}): {arr.size} item ids for {p.size} outcomes; give one id "
+                "per row"
+            )
+        uniq, counts = np.unique(arr, return_counts=True)
+        if (counts > 1).any():
+            raise ValueError(
+                f"pair (i={i}, j={j}): item id(s) {_fmt_values(uniq[counts > 1])} occur more "
+                "than once; each (i, j, item) must be one row"
+            )
+        ids.append(arr)
+    sets = [set(a.tolist()) for a in ids]
+    if all(s == sets[0] for s in sets):
+        order = np.argsort(ids[0], kind="stable")
+        ref = ids[0][order]
+        aligned = []
+        for p, arr in zip(prods, ids, strict=True):
+            pos = np.argsort(arr, kind="stable")
+            aligned.append(p[pos])
+            if not np.array_equal(arr[pos], ref):  # pragma: no cover - same sets, sorted
+                raise ValueError("items: ids could not be aligned across pairs")
+        return np.stack(aligned)
+    shared = [
+        (PAIRS[x], PAIRS[y])
+        for x in range(4)
+        for y in range(x + 1, 4)
+        if sets[x] & sets[y]
+    ]
+    if not shared:
+        return None
+    (p1, p2) = shared[0]
+    raise ValueError(
+        f"item ids are shared by only some pairs (e.g. pairs {p1} and {p2} share ids but the "
+        "four id sets differ); give all four pairs the same ids (paired scheme) or distinct "
+        "ids per pair (independent scheme)"
+    )
+
+
+def _item_sums(paired: np.ndarray) -> np.ndarray:
+    """Per-item CHSH sum ``T_k = Σ_ij ± a_ij,k b_ij,k`` (K,), values in {-4, -2, 0, 2, 4}."""
+    return np.tensordot(CHSH_SIGNS.ravel(), paired, axes=(0, 0))
+
+
+def _mean_bootstrap_discrete(
+    values: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Bootstrap means of a sample with few distinct values: the value counts of a resample of
+    K items are Multinomial(K, observed frequencies), drawn directly (exactly the
+    distribution of index resampling, O(n_boot) work)."""
+    uniq, counts = np.unique(values, return_counts=True)
+    k = values.size
+    draws = rng.multinomial(k, counts / k, size=int(n_boot))
+    return draws @ uniq / k
+
+
 def item_bootstrap_s(
     a_items: Sequence[Any],
     b_items: Sequence[Any],
     n_boot: int = 10_000,
     level: float = 0.95,
     seed: int = 0,
+    items: Sequence[Any] | None = None,
 ) -> tuple[float, float]:
-    """Stratified percentile bootstrap CI of S over items.
+    """Percentile bootstrap CI of S over items.
 
     ``a_items``, ``b_items``: 4 one-dimensional +-1 arrays each, pairs in order (1,1), (1,2),
-    (2,1), (2,2); pair (i, j) may have its own item count, A and B paired by position.  Items
-    are resampled with replacement within each pair independently and S recomputed.  Because
-    the products ``a*b`` are +-1, the number of +1 products in a resample of N items is exactly
-    Binomial(N, k/N) (k = observed +1 count); this is drawn directly (O(n_boot) work, same
-    distribution as explicit index resampling).  Returns ``(lo, hi)``, within [-4, 4].
+    (2,1), (2,2), A and B paired by position.  ``items``: optional item ids per pair (see
+    :func:`paired_products`).  When the four pairs share their ids, ids are resampled jointly
+    and S is the mean of the per-item sums ``T_k``; otherwise items are resampled within each
+    pair independently (the number of +1 products of a pair is then exactly Binomial(N, k/N),
+    drawn directly).  Returns ``(lo, hi)`` within [-4, 4].
+
+    >>> a = [[1, 1, -1, 1]] * 4
+    >>> b = [[1, 1, 1, 1]] * 3 + [[-1, -1, -1, -1]]
+    >>> lo, hi = item_bootstrap_s(a, b, items=[[0, 1, 2, 3]] * 4, n_boot=2000)
+    >>> lo <= 2.0 <= hi
+    True
     """
     _check_level(level, n_boot)
     prods = _pair_items(a_items, b_items)
     rng = np.random.default_rng(seed)
+    paired = paired_products(prods, items)
+    if paired is not None:
+        return _percentile_ci(_mean_bootstrap_discrete(_item_sums(paired), n_boot, rng), level)
     s_boot = np.zeros(int(n_boot))
     for (i, j), p in zip(PAIRS, prods, strict=True):
         n = p.size
@@ -332,25 +612,7 @@ def item_bootstrap_s(
     return _percentile_ci(s_boot, level)
 
 
-def item_z_test(c: Any, n_items: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
-    """Normal-approximation one-sided test of ``S > bound`` for one set of four pair-samples.
-
-    ``c``: correlators (2, 2); ``n_items``: item counts (2, 2), pairs independent.
-    ``Var(C_ij) = (1 - C_ij**2) / N_ij``, ``SE(S) = sqrt(sum Var)``, ``z = (S - bound) / SE``,
-    ``p = 1 - Phi(z)``.  SE == 0: z = +-inf (NaN if S == bound), p = 0.0 if S > bound else 1.0.
-    Returns ``{"test", "S", "se", "z", "p_value", "bound"}``.
-    """
-    c = np.asarray(c, dtype=np.float64)
-    n_items = np.asarray(n_items, dtype=np.float64)
-    if c.shape != (2, 2) or n_items.shape != (2, 2):
-        raise ValueError(f"c and n_items must have shape (2, 2); got {c.shape} and {n_items.shape}")
-    if not np.all(np.abs(c) <= 1.0):
-        raise ValueError(f"correlators must lie in [-1, 1]; got {c.tolist()}")
-    if not np.all(n_items > 0):
-        raise ValueError(f"n_items must be positive; got {n_items.tolist()}")
-    s = float(chsh_value(c))
-    bound = float(bound)
-    se = float(np.sqrt(np.sum((1.0 - c**2) / n_items)))
+def _z_result(test: str, s: float, se: float, bound: float, units: int) -> dict[str, Any]:
     if se == 0.0:
         if s > bound:
             z, p = math.inf, 0.0
@@ -361,14 +623,52 @@ def item_z_test(c: Any, n_items: Any, bound: float = LOCAL_BOUND) -> dict[str, A
     else:
         z = (s - bound) / se
         p = float(stats.norm.sf(z))
-    return {
-        "test": "z-test (normal approx., independent pairs, one-sided)",
-        "S": s,
-        "se": se,
-        "z": float(z),
-        "p_value": p,
-        "bound": bound,
-    }
+    return {"test": test, "S": s, "se": se, "z": float(z), "p_value": p, "bound": bound,
+            "n": units}
+
+
+def item_z_test(c: Any, n_items: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
+    """Normal-approximation one-sided test of ``S > bound`` for four *independent* pairs.
+
+    ``c``: correlators (2, 2); ``n_items``: item counts (2, 2).  ``Var(C_ij) = (1 -
+    C_ij**2) / N_ij``, ``SE(S) = sqrt(sum Var)``, ``z = (S - bound) / SE``, ``p = 1 - Phi(z)``.
+    Only valid when the pairs share no items; see :func:`paired_z_test` otherwise.  SE == 0:
+    z = +-inf (NaN if S == bound), p = 0.0 if S > bound else 1.0.  Returns ``{"test", "S",
+    "se", "z", "p_value", "bound", "n"}`` (``n``: the smallest pair's item count).
+    """
+    c = np.asarray(c, dtype=np.float64)
+    n_items = np.asarray(n_items, dtype=np.float64)
+    if c.shape != (2, 2) or n_items.shape != (2, 2):
+        raise ValueError(f"c and n_items must have shape (2, 2); got {c.shape} and {n_items.shape}")
+    if not np.all(np.abs(c) <= 1.0):
+        raise ValueError(f"correlators must lie in [-1, 1]; got {c.tolist()}")
+    if not np.all(n_items > 0):
+        raise ValueError(f"n_items must be positive; got {n_items.tolist()}")
+    se = float(np.sqrt(np.sum((1.0 - c**2) / n_items)))
+    return _z_result("z-test (normal approx., independent pairs, one-sided)",
+                     float(chsh_value(c)), se, float(bound), int(n_items.min()))
+
+
+def paired_z_test(paired: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
+    """One-sided test of ``S > bound`` when the four pairs share their items.
+
+    ``paired``: products ``a*b`` aligned by item, shape ``(4, K)`` in pair order (as from
+    :func:`paired_products`).  S is the mean of the per-item sums ``T_k``; ``SE = sd(T) /
+    sqrt(K)`` holds whatever the covariance of the four correlators.  Same return keys as
+    :func:`item_z_test`, ``n`` = K.
+
+    >>> t = paired_z_test([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, -1], [-1, -1, -1, -1]])
+    >>> round(t["S"], 2), round(t["se"], 2)
+    (3.5, 0.5)
+    """
+    paired = np.asarray(paired, dtype=np.float64)
+    if paired.ndim != 2 or paired.shape[0] != 4 or paired.shape[1] == 0:
+        raise ValueError(f"paired products must have shape (4, K) with K >= 1; got {paired.shape}")
+    t = _item_sums(paired)
+    k = t.size
+    se = float(np.std(t, ddof=1) / math.sqrt(k)) if k > 1 else 0.0
+    return _z_result("z-test on per-item CHSH sums (paired items, one-sided)",
+                     float(np.mean(t)), se, float(bound), k)
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,7 +704,10 @@ class ChshScore:
     ``C`` (2, 2) correlators; ``S``; ``ci`` (lo, hi) bootstrap CI of S; ``test`` dict of a
     one-sided test of S > 2; ``n_items`` (2, 2) ints; ``acc_a``/``acc_b`` (2, 2) accuracies
     P(+1) per pair; ``gap_a``/``gap_b`` (2,) signalling gaps; ``c_product`` (2, 2)
-    product-of-marginals prediction and ``s_product`` its S.  Arrays are read-only.
+    product-of-marginals prediction and ``s_product`` its S; ``scheme`` how items were
+    resampled (:data:`PAIRED_SCHEME` or :data:`INDEPENDENT_SCHEME`) and ``ci_units`` the
+    number of independent items the CI rests on (shared items for the paired scheme, the
+    smallest pair otherwise).  Arrays are read-only.
     """
 
     C: np.ndarray
@@ -418,6 +721,9 @@ class ChshScore:
     gap_b: np.ndarray
     c_product: np.ndarray
     s_product: float
+    scheme: str = INDEPENDENT_SCHEME
+    ci_units: int = 0
+    level: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict of plain python floats/ints/lists (NaN/inf kept as floats)."""
@@ -425,6 +731,9 @@ class ChshScore:
             "C": self.C.tolist(),
             "S": float(self.S),
             "ci": [float(self.ci[0]), float(self.ci[1])],
+            "ci_level": float(self.level),
+            "scheme": self.scheme,
+            "ci_units": int(self.ci_units),
             "test": _plain(dict(self.test)),
             "n_items": [[int(v) for v in row] for row in self.n_items],
             "acc_A": self.acc_a.tolist(),
@@ -447,14 +756,22 @@ def score_items(
     n_boot: int = 10_000,
     level: float = 0.95,
     seed: int = 0,
+    items: Sequence[Any] | None = None,
 ) -> ChshScore:
     """Score four pair-samples (same input as :func:`item_bootstrap_s`).
 
-    CI: stratified item bootstrap; test: :func:`item_z_test` of S > 2.  Raises ``ValueError``
-    naming the pair if a pair is empty or its A and B lengths differ.
+    With ``items`` ids shared by all four pairs: paired scheme (joint item bootstrap,
+    :func:`paired_z_test`); otherwise independent pairs (stratified bootstrap,
+    :func:`item_z_test`).  Raises ``ValueError`` naming the pair if a pair is empty, its A and
+    B lengths differ, an id repeats within a pair or ids are shared by only some pairs.
+
+    >>> r = score_items([[1, 1]] * 4, [[1, 1], [1, 1], [1, 1], [-1, -1]], n_boot=100)
+    >>> r.S, r.scheme
+    (4.0, 'independent-pairs')
     """
     _check_level(level, n_boot)
-    _pair_items(a_items, b_items)  # validate before computing anything
+    prods = _pair_items(a_items, b_items)  # validate before computing anything
+    paired = paired_products(prods, items)
     c = np.empty((2, 2))
     n_items = np.empty((2, 2), dtype=np.int64)
     acc_a = np.empty((2, 2))
@@ -468,11 +785,18 @@ def score_items(
         acc_b[i - 1, j - 1] = np.mean(b > 0)
     gap_a, gap_b = signalling_gap(acc_a, acc_b)
     c_prod = product_prediction(acc_a, acc_b)
+    ci = item_bootstrap_s(a_items, b_items, n_boot=n_boot, level=level, seed=seed,
+                          items=items)
+    if paired is not None:
+        test, scheme, units = paired_z_test(paired), PAIRED_SCHEME, paired.shape[1]
+    else:
+        test = item_z_test(c, n_items, bound=LOCAL_BOUND)
+        scheme, units = INDEPENDENT_SCHEME, int(n_items.min())
     return ChshScore(
         C=_frozen(c),
         S=float(chsh_value(c)),
-        ci=item_bootstrap_s(a_items, b_items, n_boot=n_boot, level=level, seed=seed),
-        test=item_z_test(c, n_items, bound=LOCAL_BOUND),
+        ci=ci,
+        test=test,
         n_items=_frozen(n_items, dtype=np.int64),
         acc_a=_frozen(acc_a),
         acc_b=_frozen(acc_b),
@@ -480,6 +804,9 @@ def score_items(
         gap_b=_frozen(gap_b),
         c_product=_frozen(c_prod),
         s_product=float(chsh_value(c_prod)),
+        scheme=scheme,
+        ci_units=units,
+        level=level,
     )
 
 
@@ -491,9 +818,12 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
 
     ``df``: pandas DataFrame with columns ``i``, ``j`` (setting, each in {1, 2}) and ``A``,
     ``B`` (outcomes as +-1, 1/0 or bool for correct/incorrect), one row per item; rows of the
-    same (i, j) are the items of that pair, A and B on the same row paired.  Raises a one-line
-    ``ValueError`` naming the bad value and what is allowed for missing columns, settings
-    outside {1, 2}, bad outcome values or a missing pair.
+    same (i, j) are the items of that pair, A and B on the same row paired.  An optional
+    ``item`` column names each row's test item: when all four pairs hold the same ids they
+    are resampled jointly (paired scheme); ids unique to each pair keep pairs independent.
+    Raises a one-line ``ValueError`` naming the bad value and what is allowed for missing
+    columns, settings outside {1, 2}, bad outcome values, a missing pair, missing item ids,
+    duplicate (i, j, item) rows, or ids shared by only some pairs.
     """
     import pandas as pd
 
@@ -541,7 +871,20 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
             msg = str(err).removeprefix("as_pm1: ")
             raise ValueError(f"score_table: column {col!r}: {msg}") from None
 
-    a_items, b_items = [], []
+    item_ids = None
+    if "item" in df.columns:
+        col = df["item"]
+        if col.isna().any():
+            rows = np.flatnonzero(col.isna().to_numpy())[:5].tolist()
+            raise ValueError(
+                f"score_table: column 'item' has missing values (rows {rows}); give every row "
+                "an item id or drop the column"
+            )
+        item_ids = col.to_numpy()
+        if item_ids.dtype == object:
+            item_ids = item_ids.astype(str)
+
+    a_items, b_items, pair_ids = [], [], []
     for i, j in PAIRS:
         mask = (settings["i"] == i) & (settings["j"] == j)
         if not mask.any():
@@ -551,7 +894,13 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
             )
         a_items.append(outcomes["A"][mask])
         b_items.append(outcomes["B"][mask])
-    return score_items(a_items, b_items, n_boot=n_boot, level=level, seed=seed)
+        if item_ids is not None:
+            pair_ids.append(item_ids[mask])
+    try:
+        return score_items(a_items, b_items, n_boot=n_boot, level=level, seed=seed,
+                           items=pair_ids if item_ids is not None else None)
+    except ValueError as err:
+        raise ValueError(f"score_table: {err}") from None
 
 
 def pm_string(outcomes: Any) -> str:

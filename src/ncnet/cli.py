@@ -181,7 +181,7 @@ def progress_bar() -> Progress:
 def toy_tables(summary: dict[str, Any]) -> list[Table]:
     """Per hidden size n: S with its CI and test, then the mean correlators (fits 80 columns)."""
     s_table = Table(title="CHSH S per hidden size n (four separately trained models per run)")
-    for col in ("n", "runs", "mean S [95% CI]", "min..max", "S>2", "p(S>2)", "joint S max"):
+    for col in ("n", "runs", "mean S [95% CI]", "max", "S>2 [95% CI]", "p Holm", "joint max"):
         s_table.add_column(col, justify="right")
     c_table = Table(title="mean correlators and the product-of-marginals S")
     for col in ("n", "C11", "C12", "C21", "C22", "S if independent"):
@@ -192,8 +192,10 @@ def toy_tables(summary: dict[str, Any]) -> list[Table]:
         joint = e.get("S_joint")
         s_table.add_row(
             n, str(e["runs"]), f"{s['mean']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]",
-            f"{s['min']:.2f}..{s['max']:.2f}", f"{e['fraction_S_above_2']:.0%}",
-            format_p(test.get("p_value")), _fmt(joint["max"], 2) if joint else "—",
+            f"{s['max']:.2f}",
+            "{:.0%} [{:.0%},{:.0%}]".format(e["fraction_S_above_2"],
+                                          *e["fraction_S_above_2_ci"]),
+            format_p(test.get("p_holm")), _fmt(joint["max"], 2) if joint else "—",
         )
         c_table.add_row(n, *(_fmt(e[f"C{i}{j}"]["mean"]) for i, j in chsh.PAIRS),
                         _fmt(e["S_product"]["mean"]))
@@ -355,7 +357,8 @@ def _report_lora(out: Path, slope_window: int = 80) -> None:
 @app.command(epilog=SCORE_EXAMPLES)
 @guarded
 def score(
-    file: Path = typer.Argument(..., help="CSV or Parquet with columns i, j, A, B"),
+    file: Path = typer.Argument(..., help="CSV or Parquet with columns i, j, A, B and "
+                                "optionally item"),
     json_out: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
     n_boot: int = typer.Option(10_000, help="bootstrap resamples for the CI"),
     seed: int = typer.Option(0, help="bootstrap seed"),
@@ -363,7 +366,10 @@ def score(
     """CHSH statistics of your own model's paired per-item outcomes.
 
     Each row is one test item of setting pair (i, j) with Alice's outcome A and Bob's outcome
-    B (+1/-1, or 1/0 for correct/incorrect).
+    B (+1/-1, or 1/0 for correct/incorrect). An optional `item` column names the test item:
+    when the four pairs hold the same item ids, the ids are resampled jointly (paired scheme;
+    correlators that share items covary); otherwise the pairs are resampled independently.
+    The output says which scheme was used.
     """
     import pandas as pd
     import pyarrow as pa
@@ -396,11 +402,16 @@ def score(
         sys.stdout.write(json.dumps(strict_json(data), indent=2) + "\n")
         return
     console.print(score_table_view(data))
+    units = (f"{data['ci_units']} shared items, resampled jointly across the four pairs"
+             if data["scheme"] == chsh.PAIRED_SCHEME else
+             "no item ids shared by the pairs, each pair resampled on its own")
+    console.print(f"CI scheme: {data['scheme']} ({units}); test: {data['test']['test']}",
+                  highlight=False)
 
 
 def score_table_view(d: dict[str, Any]) -> Table:
     t = Table(title=f"S = {d['S']:.4f}   95% CI [{d['ci'][0]:.4f}, {d['ci'][1]:.4f}]   "
-                    f"{d['test']['test']}: p(S > 2) = {format_p(d['test']['p_value'])}")
+                    f"p(S > 2) = {format_p(d['test']['p_value'])}")
     for col in ("pair", "items", "C", "acc A", "acc B", "C if independent"):
         t.add_column(col, justify="right")
     for i, j in chsh.PAIRS:
@@ -493,14 +504,18 @@ def bench_lora_command(
 
 def lora_table(summary: dict[str, Any]) -> Table:
     t = Table(title="CHSH S per LoRA rank (four pair models per rank and seed)")
-    for col in ("rank", "seeds", "mean S", "CI over items", "p(S>2)", "S if indep.", "μ∇S"):
+    for col in ("rank", "seeds", "mean S", "CI seeds (t)", "CI items", "p Holm", "S indep."):
         t.add_column(col, justify="right")
     for r, e in summary.items():
         s = e["S"]
+        seeds_ci = s.get("ci_over_seeds")
         t.add_row(r, str(e["seeds"]), f"{s['mean']:.3f}",
+                  f"[{seeds_ci[0]:.2f}, {seeds_ci[1]:.2f}]" if seeds_ci else "— 1 seed",
                   " ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in s["ci_over_items"]),
-                  " ".join(format_p(p) for p in s["p_S_above_2"]),
-                  f"{e['S_product']:.3f}", _fmt(e["mu_grad_S"], 4))
+                  " ".join(format_p(p) for p in s.get("p_S_above_2_holm", s["p_S_above_2"])),
+                  f"{e['S_product']:.3f}")
+    t.caption = ("CI items: joint resampling of the test items shared by the four pairs; "
+                 "p: one-sided test of S > 2, Holm-adjusted over ranks and seeds")
     return t
 
 

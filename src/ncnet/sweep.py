@@ -183,6 +183,7 @@ class LoraSweepResult:
     trained: int
     complete_before: int
     slope_window: int
+    trend: dict[str, Any] | None = None  # slope of S on log2(rank), lora_summary.rank_trend
 
 
 @dataclass
@@ -256,18 +257,19 @@ def collect_lora(store: Store, config: Any, digest: str) -> list[dict[str, Any]]
 
 def export_lora(config: Any, records: list[dict[str, Any]], path: Path, digest: str,
                 trained: int, complete_before: int, slope_window: int) -> LoraSweepResult:
-    from ncnet.experiments.lora_summary import epoch_rows, final_rows, summarize
+    from ncnet.experiments.lora_summary import epoch_rows, final_rows, rank_trend, summarize
 
     rows = final_rows(records)
     epochs = epoch_rows(records)
     summary = summarize(rows, epochs, slope_window)
+    trend = rank_trend(records, rows)
     doc = {"experiment": LORA_EXPERIMENT, "config_hash": digest,
            "config": config.model_dump(mode="json"), "slope_window": slope_window,
-           "by_rank": summary}
+           "by_rank": summary, "rank_trend": trend}
     export_tables(rows, doc, path, LORA_ID_COLUMNS)
     records_frame(epochs, ("rank", "seed", "epoch")).to_csv(path / "epochs.csv", index=False)
     return LoraSweepResult(path, digest, rows, epochs, summary, trained, complete_before,
-                           slope_window)
+                           slope_window, trend)
 
 
 def load_latest_lora(out: str | Path) -> tuple[Any, list[dict[str, Any]], str]:

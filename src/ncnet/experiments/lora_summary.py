@@ -23,6 +23,9 @@ PAPER_TABLE2_S = {
 PAPER_MU_GRAD_S_R1 = 0.0208
 """The paper's Figure 4b: mean instantaneous slope of S over epochs 0-80 at r = 1 (mixed)."""
 
+PAPER_MU_GRAD_S_EPOCHS = 80
+"""The last epoch of the paper's μ∇S window; our μ∇S is comparable only over the same span."""
+
 
 def model_key(rank: int, i: int, j: int, seed: int) -> str:
     """Store key of one pair model."""
@@ -53,15 +56,32 @@ def _complete_groups(records: Sequence[dict[str, Any]]) -> dict[tuple[int, int],
     return groups
 
 
-def _score(members: Sequence[dict[str, Any]], epoch_index: int, n_boot: int) -> chsh.ChshScore:
+def _outcomes(members: Sequence[dict[str, Any]], epoch_index: int):
     a = [chsh.from_pm_string(m["epochs"][epoch_index]["A"]) for m in members]
     b = [chsh.from_pm_string(m["epochs"][epoch_index]["B"]) for m in members]
-    return chsh.score_items(a, b, n_boot=n_boot)
+    return a, b
+
+
+def item_ids(a: Sequence[np.ndarray]) -> list[np.ndarray] | None:
+    """Item ids of the four pairs' test outcomes: the test index, shared by all four pairs
+    when their test sets have one size (pair (i, j) scores Alice's test item k of task i and
+    Bob's item k of task j, so item k of a task is the same example in both pairs that use
+    it); None (pairs independent) otherwise."""
+    sizes = {len(x) for x in a}
+    return [np.arange(len(x)) for x in a] if len(sizes) == 1 else None
+
+
+def _score(members: Sequence[dict[str, Any]], epoch_index: int, n_boot: int,
+           paired: bool = True) -> chsh.ChshScore:
+    a, b = _outcomes(members, epoch_index)
+    return chsh.score_items(a, b, n_boot=n_boot, items=item_ids(a) if paired else None)
 
 
 def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[dict[str, Any]]:
     """One row per complete (rank, seed) at the last epoch: C's, S with its item-bootstrap CI
-    and z-test p, head accuracies, product-of-marginals C's and S, signalling gaps."""
+    and test of S > 2 (paired scheme over the shared test index, :func:`item_ids`; the
+    independent-pairs CI beside it as ``S_ci_*_independent`` for comparison), head
+    accuracies, product-of-marginals C's and S, signalling gaps, the number of items."""
     rows = []
     for (rank, seed), members in _complete_groups(records).items():
         score = _score(members, -1, n_boot)
@@ -71,7 +91,11 @@ def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[di
             row[f"C{i}{j}"] = float(score.C[i - 1, j - 1])
         row["S"] = float(score.S)
         row["S_ci_lo"], row["S_ci_hi"] = (float(v) for v in score.ci)
+        row["S_ci_scheme"] = score.scheme
         row["p_S_above_2"] = float(score.test["p_value"])
+        if score.scheme == chsh.PAIRED_SCHEME:
+            old = _score(members, -1, n_boot, paired=False)
+            row["S_ci_lo_independent"], row["S_ci_hi_independent"] = (float(v) for v in old.ci)
         for i, j in chsh.PAIRS:
             row[f"acc_A{i}_B{j}"] = float(score.acc_a[i - 1, j - 1])
             row[f"acc_B{j}_A{i}"] = float(score.acc_b[i - 1, j - 1])
@@ -81,9 +105,54 @@ def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[di
         for t in (1, 2):
             row[f"gap_A{t}"] = float(score.gap_a[t - 1])
             row[f"gap_B{t}"] = float(score.gap_b[t - 1])
-        row["items"] = int(score.n_items.min())
+        row["items"] = int(score.ci_units)
         rows.append(row)
     return rows
+
+
+def rank_trend(records: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]],
+               n_boot: int = 2000) -> dict[str, Any] | None:
+    """Slope of S on log2(rank) at the last epoch, with two CIs.
+
+    ``items``: item bootstrap resampling the shared test index jointly across ranks, pairs
+    and seeds (conditional on the trained models; needs one test size everywhere).
+    ``seeds``: t-interval over per-seed slopes (training noise included; None with one
+    seed).  ``shape``: 'rises' / 'falls' if the interval used lies wholly above / below 0,
+    else 'no trend detected' — the seed interval with 3+ seeds, else the item interval.
+    None with fewer than two ranks.
+    """
+    ranks = sorted({r["rank"] for r in rows})
+    seeds = sorted({r["seed"] for r in rows})
+    if len(ranks) < 2:
+        return None
+    x = np.log2(np.asarray(ranks, dtype=np.float64))
+    by = {(r["rank"], r["seed"]): r["S"] for r in rows}
+    full_seeds = [s for s in seeds if all((rank, s) in by for rank in ranks)]
+    out: dict[str, Any] = {"x": "log2(rank)", "ranks": ranks, "seeds": len(full_seeds)}
+    if full_seeds:
+        out["seed_level"] = chsh.slope_over_seeds(
+            x, [[by[(rank, s)] for rank in ranks] for s in full_seeds])
+    groups = _complete_groups(records)
+    prods = []
+    for rank in ranks:
+        per_seed = []
+        for s in full_seeds:
+            a, b = _outcomes(groups[(rank, s)], -1)
+            per_seed.append(None if item_ids(a) is None else
+                            np.stack([ai * bi for ai, bi in zip(a, b, strict=True)]))
+        prods.append(per_seed)
+    flat = [p for row in prods for p in row]
+    if full_seeds and all(p is not None for p in flat) and len({p.shape for p in flat}) == 1:
+        out["item_level"] = chsh.slope_item_bootstrap(x, np.array(prods, dtype=np.float64),
+                                                      n_boot=n_boot)
+    basis = (out.get("seed_level") if len(full_seeds) >= 3 else None) or out.get("item_level")
+    ci = basis["ci"] if basis else None
+    out["basis"] = ("seeds" if basis is out.get("seed_level") else "items") if basis else None
+    out["slope"] = basis["slope"] if basis else None
+    out["ci"] = ci
+    out["shape"] = ("rises" if ci and ci[0] > 0 else "falls" if ci and ci[1] < 0
+                    else "no trend detected")
+    return out
 
 
 def epoch_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,7 +168,7 @@ def epoch_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                                    "epoch": members[0]["epochs"][k]["epoch"]}
             for p, (i, j) in enumerate(chsh.PAIRS):
                 row[f"C{i}{j}"] = c[p]
-            row["S"] = c[0] + c[1] + c[2] - c[3]
+            row["S"] = float(chsh.chsh_value(np.reshape(c, (2, 2))))
             for p, (i, j) in enumerate(chsh.PAIRS):
                 e = members[p]["epochs"][k]
                 row[f"acc_A{i}_B{j}"], row[f"acc_B{j}_A{i}"] = e["acc_A"], e["acc_B"]
@@ -122,33 +191,54 @@ def mean_slope(epochs: Sequence[int], s: Sequence[float], window: int) -> float:
 
 
 def summarize(
-    rows: Sequence[dict[str, Any]], epochs: Sequence[dict[str, Any]], slope_window: int = 80,
-    n_boot: int = 10_000,
+    rows: Sequence[dict[str, Any]], epochs: Sequence[dict[str, Any]],
+    slope_window: int | None = None, n_boot: int = 10_000,
 ) -> dict[str, Any]:
-    """Per rank: S over seeds (mean, seed-bootstrap CI when ≥ 2 seeds, item CI of each seed),
-    fraction of seeds with S > 2, mean C's, accuracies and product prediction, μ∇S."""
+    """Per rank: S over seeds (mean, Student-t CI over seeds when ≥ 2 seeds — None with one,
+    and said so — and each seed's item CI and p of S > 2, Holm-adjusted across every rank and
+    seed shown), the fraction of seeds with S > 2 with its exact CI, mean C's, accuracies and
+    product prediction, and μ∇S over epochs ≤ ``slope_window`` (None: every epoch run)."""
     out: dict[str, Any] = {}
-    for rank in sorted({r["rank"] for r in rows}):
+    ranks = sorted({r["rank"] for r in rows})
+    ordered = [r for rank in ranks for r in rows if r["rank"] == rank]
+    adjusted = iter(chsh.holm([r["p_S_above_2"] for r in ordered]))
+    for rank in ranks:
         sub = [r for r in rows if r["rank"] == rank]
         s = np.array([r["S"] for r in sub])
+        t_ci = chsh.t_interval(s)
+        frac = chsh.describe_fraction(s > chsh.LOCAL_BOUND)
         entry: dict[str, Any] = {
             "seeds": len(sub),
             "S": {"mean": float(s.mean()), "min": float(s.min()), "max": float(s.max()),
-                  "ci_over_seeds": list(chsh.bootstrap_ci(s, n_boot=n_boot)) if len(s) > 1
-                  else None,
+                  "ci_over_seeds": list(t_ci) if t_ci else None,
+                  "ci_over_seeds_method": ("Student t, n - 1 df" if t_ci else
+                                           "none: one seed (training noise not estimated)"),
                   "ci_over_items": [[r["S_ci_lo"], r["S_ci_hi"]] for r in sub],
-                  "p_S_above_2": [r["p_S_above_2"] for r in sub]},
+                  "ci_over_items_scheme": [r.get("S_ci_scheme", chsh.INDEPENDENT_SCHEME)
+                                           for r in sub],
+                  "ci_over_items_independent": [
+                      [r["S_ci_lo_independent"], r["S_ci_hi_independent"]]
+                      if "S_ci_lo_independent" in r else None for r in sub],
+                  "items": [r.get("items") for r in sub],
+                  "p_S_above_2": [r["p_S_above_2"] for r in sub],
+                  "p_S_above_2_holm": [next(adjusted) for _ in sub]},
             "S_test_over_seeds": chsh.test_s_above(s) if len(s) > 1 else None,
-            "fraction_S_above_2": float((s > chsh.LOCAL_BOUND).mean()),
+            "fraction_S_above_2": frac["fraction"],
+            "fraction_S_above_2_ci": frac["ci"],
         }
         for name in sub[0]:
-            if name.startswith(("C", "acc_", "gap_")) or name == "S_product":
+            if (name.startswith(("C", "acc_", "gap_")) or name == "S_product") and isinstance(
+                    sub[0][name], float):
                 entry[name] = float(np.mean([r[name] for r in sub]))
-        slopes = []
+        slopes, spans = [], []
         for seed in sorted({r["seed"] for r in sub}):
             curve = [e for e in epochs if e["rank"] == rank and e["seed"] == seed]
+            last = max((e["epoch"] for e in curve), default=0)
+            window = last if slope_window is None else slope_window
             slopes.append(mean_slope([e["epoch"] for e in curve], [e["S"] for e in curve],
-                                     slope_window))
+                                     window))
+            spans.append(min(window, last))
         entry["mu_grad_S"] = float(np.nanmean(slopes)) if slopes else float("nan")
+        entry["mu_grad_S_epochs"] = [0, int(min(spans))] if spans else None
         out[str(rank)] = entry
     return out

@@ -288,31 +288,57 @@ def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+#: Fractions of runs reported per hidden size, each with an exact (Clopper–Pearson) CI:
+#: name -> (which S column, predicate).
+FRACTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "fraction_S_above_2": ("S", lambda s: s > chsh.LOCAL_BOUND),
+    "fraction_S_below_1.5": ("S", lambda s: s < 1.5),
+    "fraction_S_above_tsirelson": ("S", lambda s: s > chsh.TSIRELSON_BOUND),
+    "fraction_S_above_3.4": ("S", lambda s: s >= 3.4),
+    "fraction_S_joint_above_2": ("S_joint", lambda s: s > chsh.LOCAL_BOUND + 1e-12),
+}
+
+
 def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str, Any]:
-    """Per hidden size: S statistics with a bootstrap CI of the mean and a one-sided t-test of
-    mean S > 2, the fraction of runs above 2, mean C's, accuracies and signalling gaps (each
-    with a CI of the mean), the product-of-marginals S and the joint control."""
+    """Per hidden size (key ``str(n)``): S statistics with a bootstrap CI of the mean over
+    runs and a one-sided t-test of mean S > 2 (p Holm-adjusted across the hidden sizes as
+    ``p_holm``); each fraction of :data:`FRACTIONS` with its exact CI (``<name>_ci``); Welch
+    tests of this n's mean S against the next smaller and larger n (``S_vs_smaller``,
+    ``S_vs_larger``: one-sided p that this n is higher, CI of the difference); mean C's,
+    accuracies and signalling gaps (each with a CI of the mean), the product-of-marginals S and
+    the joint control."""
     by_n: dict[str, Any] = {}
-    for n in sorted({r["hidden"] for r in rows}):
+    sizes = sorted({r["hidden"] for r in rows})
+    s_by_n = {n: np.array([r["S"] for r in rows if r["hidden"] == n]) for n in sizes}
+    for pos, n in enumerate(sizes):
         sub = [r for r in rows if r["hidden"] == n]
-        s = np.array([r["S"] for r in sub])
+        s = s_by_n[n]
         entry: dict[str, Any] = {
             "runs": len(sub),
             "S": _describe(s, n_boot),
             "S_test": chsh.test_s_above(s) if len(s) > 1 else None,
-            "fraction_S_above_2": float((s > chsh.LOCAL_BOUND).mean()),
-            "fraction_S_above_2_ci": _ci(s > chsh.LOCAL_BOUND, n_boot),
-            "fraction_S_below_1.5": float((s < 1.5).mean()),
-            "fraction_S_above_tsirelson": float((s > chsh.TSIRELSON_BOUND).mean()),
         }
+        for name, (column, flag) in FRACTIONS.items():
+            values = np.array([r[column] for r in sub if column in r], dtype=np.float64)
+            if values.size:
+                frac = chsh.describe_fraction(flag(values))
+                entry[name], entry[f"{name}_ci"] = frac["fraction"], frac["ci"]
+        if pos > 0:
+            entry["S_vs_smaller"] = {"n": sizes[pos - 1],
+                                     **chsh.welch_test(s, s_by_n[sizes[pos - 1]])}
+        if pos + 1 < len(sizes):
+            entry["S_vs_larger"] = {"n": sizes[pos + 1],
+                                    **chsh.welch_test(s, s_by_n[sizes[pos + 1]])}
         for name in _mean_columns(sub[0]):
             v = np.array([r[name] for r in sub], dtype=np.float64)
             entry[name] = {"mean": float(v.mean()), "ci": _ci(v, n_boot)}
         if "S_joint" in sub[0]:
             sj = np.array([r["S_joint"] for r in sub if "S_joint" in r])
             entry["S_joint"] = _describe(sj, n_boot)
-            entry["fraction_S_joint_above_2"] = float((sj > chsh.LOCAL_BOUND + 1e-12).mean())
         by_n[str(n)] = entry
+    tested = [e["S_test"] for e in by_n.values() if e["S_test"] is not None]
+    for test, p in zip(tested, chsh.holm([t["p_value"] for t in tested]), strict=True):
+        test["p_holm"] = p
     return by_n
 
 
@@ -329,7 +355,9 @@ def _ci(values: np.ndarray, n_boot: int) -> list[float]:
 
 
 def _describe(s: np.ndarray, n_boot: int) -> dict[str, Any]:
+    """Mean with a 95% percentile-bootstrap CI over the ``n`` runs, median, sd, range."""
     return {
+        "n": int(s.size),
         "mean": float(s.mean()),
         "median": float(np.median(s)),
         "sd": float(s.std(ddof=1)) if len(s) > 1 else math.nan,
