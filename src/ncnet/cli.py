@@ -27,7 +27,7 @@ from ncnet.tasks.text import SUITES
 
 # ---- help that teaches: registry names, no "<bool>" after flags, examples under each command
 
-_flag_type = typer.core.TyperOption.display_type_rich
+_flag_type = getattr(typer.core.TyperOption, "display_type_rich", None)  # newer typer only
 
 
 def _no_type_for_flags(self: typer.core.TyperOption, ctx: Any) -> str | None:
@@ -35,7 +35,8 @@ def _no_type_for_flags(self: typer.core.TyperOption, ctx: Any) -> str | None:
     return None if self.is_flag else _flag_type(self, ctx)
 
 
-typer.core.TyperOption.display_type_rich = _no_type_for_flags  # type: ignore[method-assign]
+if _flag_type is not None:
+    typer.core.TyperOption.display_type_rich = _no_type_for_flags  # type: ignore[method-assign]
 
 SUITE_HELP = f"task suite: {' | '.join(SUITES)} (tasks per suite: below)"
 
