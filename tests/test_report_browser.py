@@ -130,3 +130,16 @@ def test_reports_render_in_chromium_at_phone_and_laptop_width(chromium, toy_repo
     assert lora["phone"]["tables"][0]["width"] > WIDTHS["phone"][0]
     (artifacts() / "browser-check.json").write_text(json.dumps(
         {"seconds": round(time.perf_counter() - start, 2), "toy": toy, "lora": lora}, indent=1))
+
+
+def test_without_chromium_the_test_skips_but_ci_fails(monkeypatch):
+    import sys
+
+    module = sys.modules[chromium_or_skip.__module__]
+    monkeypatch.setattr(module, "find_chromium", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must not skip the browser test"):
+        chromium_or_skip()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="chromium is not installed"):
+        chromium_or_skip()
