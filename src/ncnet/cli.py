@@ -515,8 +515,12 @@ def lora_table(summary: dict[str, Any]) -> Table:
                   " ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in s["ci_over_items"]),
                   " ".join(format_p(p) for p in s.get("p_S_above_2_holm", s["p_S_above_2"])),
                   f"{e['S_product']:.3f}")
-    t.caption = ("CI items: joint resampling of the test items shared by the four pairs; "
-                 "p: one-sided test of S > 2, Holm-adjusted over ranks and seeds")
+    items = sorted({n for e in summary.values() for n in e["S"].get("items", []) if n})
+    schemes = sorted({x for e in summary.values()
+                      for x in e["S"].get("ci_over_items_scheme", [])})
+    t.caption = (f"CI seeds: Student t over the seeds; CI items ({', '.join(schemes)}, "
+                 f"{'/'.join(map(str, items))} items): one per seed; p: one-sided test of "
+                 "S > 2 per seed, Holm-adjusted over ranks and seeds")
     return t
 
 
