@@ -81,6 +81,11 @@ LORA_PARAMS_EXAMPLES = _examples(
 
 app = typer.Typer(
     help="CHSH / Bell-type statistics in classical neural networks (arXiv 2603.04451).",
+    epilog=_examples(
+        "ncnet toy --hidden 2,3,4 --runs 50 --out runs/fig2   # Figure 2 of the paper",
+        "ncnet score my_outcomes.csv   # S of your own model's outcomes",
+        "ncnet lora --suite offline-mixed --out runs/lora   # Section 5, offline",
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
