@@ -81,6 +81,7 @@ def test_metric_equals_score_table_on_random_data(seed):
     assert max_abs_diff(mixed.compute().to_dict(), want.to_dict()) <= 1e-12
 
 
+@pytest.mark.filterwarnings("ignore:The ``compute`` method of metric CHSHScore was called")
 def test_metric_hand_computed_values_and_reset():
     m = CHSHScore(n_boot=500)
     # (1,1): C = 1; (1,2): one of two agree -> 0; (2,1): C = 1; (2,2): anti -> -1. S = 3.
