@@ -175,3 +175,15 @@ def test_two_processes_sync_over_gloo(tmp_path):
             with_ids = chsh.score_table(df.assign(item=item), n_boot=2000, seed=3).to_dict()
             assert max_abs_diff(res["items"], with_ids) <= 1e-12
     print(f"two-process gloo sync: {elapsed:.1f} s")
+
+
+def test_metric_survives_clone_and_pickle():
+    import pickle
+
+    m = CHSHScore(n_boot=100)
+    for i, j in chsh.PAIRS:
+        m.update(torch.tensor([1, 1, 0]), torch.tensor([1, 0, 1]), i, j)
+    copies = [m.clone(), pickle.loads(pickle.dumps(m))]
+    assert [c.compute().S for c in copies] == [m.compute().S] * 2 == [-2 / 3] * 2
+    copies[0].update(torch.tensor([1]), torch.tensor([1]), 2, 2)  # (2,2): C from -1/3 to 0
+    assert copies[0].compute().S == pytest.approx(-1.0) and m.compute().S == -2 / 3
