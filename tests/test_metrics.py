@@ -184,6 +184,7 @@ def test_metric_survives_clone_and_pickle():
     for i, j in chsh.PAIRS:
         m.update(torch.tensor([1, 1, 0]), torch.tensor([1, 0, 1]), i, j)
     copies = [m.clone(), pickle.loads(pickle.dumps(m))]
-    assert [c.compute().S for c in copies] == [m.compute().S] * 2 == [-2 / 3] * 2
+    s = m.compute().S
+    assert [c.compute().S for c in copies] == [s, s] and s == pytest.approx(-2 / 3)
     copies[0].update(torch.tensor([1]), torch.tensor([1]), 2, 2)  # (2,2): C from -1/3 to 0
-    assert copies[0].compute().S == pytest.approx(-1.0) and m.compute().S == -2 / 3
+    assert copies[0].compute().S == pytest.approx(-1.0) and m.compute().S == s
