@@ -87,7 +87,8 @@ def plain_peft_loop(config: Any, rank: int, texts: list[list[str]], labels: list
     from peft import get_peft_model
     from transformers import AutoModel, AutoTokenizer
 
-    from ncnet.models.multitask import hub_offline, resolve_model
+    from ncnet.hub import hub_offline
+    from ncnet.models.multitask import resolve_model
 
     with hub_offline():
         path = resolve_model(config.model_name)

@@ -27,12 +27,12 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from torch.nn import functional as F
 
+from ncnet.hub import hub_offline
 from ncnet.models.multitask import (
     LoraSpec,
     MultiTaskLora,
     Pooling,
     build_model,
-    hub_offline,
     resolve_model,
 )
 from ncnet.tasks.text import get_suite, load_task

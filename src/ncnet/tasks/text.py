@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from ncnet.models.multitask import hub_offline
+from ncnet.hub import hub_offline
 from ncnet.tasks import offline
 
 SPLITS = ("train", "test")
