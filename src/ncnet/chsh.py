@@ -562,3 +562,70 @@ def pm_string(outcomes: Any) -> str:
 def from_pm_string(text: str) -> np.ndarray:
     """Inverse of :func:`pm_string`: int array of +1 / -1."""
     return np.where(np.frombuffer(text.encode(), dtype=np.uint8) == ord("+"), 1, -1)
+
+
+# --------------------------------------------------------------------------------------------
+# The CHSH row: the one place its columns are named
+# --------------------------------------------------------------------------------------------
+
+
+def pair_correlators(a_items: Sequence[Any], b_items: Sequence[Any]) -> np.ndarray:
+    """Correlators (2, 2) of four pair-samples in :data:`PAIRS` order, each pair with its own
+    number of items (as :func:`score_items` takes them).
+
+    >>> pair_correlators([[1, 1], [1, -1], [1], [-1, -1]], [[1, 1], [1, 1], [1], [1, 1]])
+    array([[ 1.,  0.],
+           [ 1., -1.]])
+    """
+    c = np.empty((2, 2))
+    for (i, j), a, b in zip(PAIRS, a_items, b_items, strict=True):
+        c[i - 1, j - 1] = np.mean(as_pm1(a).ravel() * as_pm1(b).ravel())
+    return c
+
+
+def chsh_row(c: Any, acc_a: Any = None, acc_b: Any = None, *, suffix: str = "",
+             c_product: bool = False) -> dict[str, float]:
+    """The CHSH columns of one row: ``C11 .. C22`` and ``S`` (each name + ``suffix``); with the
+    accuracies (2, 2) also ``acc_A{i}_B{j}`` / ``acc_B{j}_A{i}`` (head on its own task i / j in
+    pair model (i, j)), the signalling gaps ``gap_A{t}``, ``gap_B{t}``, with ``c_product`` the
+    product-of-marginals correlators ``C{i}{j}_product``, and ``S_product``.
+
+    >>> chsh_row([[1, 0.5], [0.5, 0]])
+    {'C11': 1.0, 'C12': 0.5, 'C21': 0.5, 'C22': 0.0, 'S': 2.0}
+    """
+    c = np.asarray(c, dtype=np.float64)
+    return _row(c, float(chsh_value(c)), acc_a, acc_b, suffix, c_product)
+
+
+def chsh_rows(a: Any, b: Any, *, suffix: str = "", accuracies: bool = True) -> list[dict]:
+    """:func:`chsh_row` of every run from outcomes ``(R, 2, 2, N)``; ``accuracies=False`` keeps
+    only the C's and S."""
+    c = correlators(a, b)
+    s = chsh_value(c)
+    acc_a, acc_b = marginals(a, b) if accuracies else (None, None)
+    return [_row(c[r], float(s[r]), None if acc_a is None else acc_a[r],
+                 None if acc_b is None else acc_b[r], suffix, False)
+            for r in range(c.shape[0])]
+
+
+def _row(c: np.ndarray, s: float, acc_a: Any, acc_b: Any, suffix: str,
+         c_product: bool) -> dict[str, float]:
+    row = {f"C{i}{j}{suffix}": float(c[i - 1, j - 1]) for i, j in PAIRS}
+    row[f"S{suffix}"] = s
+    if acc_a is None or acc_b is None:
+        return row
+    acc_a = np.asarray(acc_a, dtype=np.float64)
+    acc_b = np.asarray(acc_b, dtype=np.float64)
+    for i, j in PAIRS:
+        row[f"acc_A{i}_B{j}"] = float(acc_a[i - 1, j - 1])
+        row[f"acc_B{j}_A{i}"] = float(acc_b[i - 1, j - 1])
+    gap_a, gap_b = signalling_gap(acc_a, acc_b)
+    for t in (1, 2):
+        row[f"gap_A{t}"] = float(gap_a[t - 1])
+        row[f"gap_B{t}"] = float(gap_b[t - 1])
+    prod = product_prediction(acc_a, acc_b)
+    if c_product:
+        for i, j in PAIRS:
+            row[f"C{i}{j}_product"] = float(prod[i - 1, j - 1])
+    row["S_product"] = float(chsh_value(prod))
+    return row
