@@ -183,8 +183,12 @@ def run_and_report(experiment: Any, config: Any, out: Path, report: bool,
     executor = executors.make(settings or executors.ExecutorConfig())
     with console.status("loading what the sweep needs ..."):
         sweep.prepare(experiment, config)
-    with progress_bar() as bar:
-        result = sweep.run(experiment, config, out, executor, BarProgress(bar))
+        executor.start()
+    try:
+        with progress_bar() as bar:
+            result = sweep.run(experiment, config, out, executor, BarProgress(bar))
+    finally:
+        executor.close()
     console.print(experiment.headline(result))
     if not result.rows:
         console.print("nothing complete yet")

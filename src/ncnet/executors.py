@@ -172,15 +172,23 @@ class Ray:
         self._ray: Any = None
 
     def start(self) -> None:
+        if self._ray is not None:  # started (or joined) already
+            return
         try:
             import ray
         except ImportError:
             raise ExecutorError("the ray executor needs Ray, which is not installed: "
                                 "pip install 'ncnet[ray]'") from None
-        self._ray = ray
         s = self.settings
+        if s.address not in (None, "auto", "local"):
+            probe(s.address, s.connect_timeout)
         if ray.is_initialized():  # a cluster this process joined already (e.g. a test's)
-            self._check_gpus()
+            self._ray = ray
+            try:
+                self._check_gpus()
+            except ExecutorError:
+                self._ray = None
+                raise
             return
         if s.address is None and s.gpus_per_task:
             from ncnet.devices import gpu_count
@@ -188,17 +196,22 @@ class Ray:
             if gpu_count() == 0:
                 raise ExecutorError(f"{s.gpus_per_task:g} GPUs per task asked for, but this "
                                     "machine has no GPU")
-        if s.address not in (None, "auto", "local"):
-            probe(s.address, s.connect_timeout)
         kwargs: dict[str, Any] = {"logging_level": "ERROR", "log_to_driver": False,
                                   "include_dashboard": False}
         if s.address in (None, "local"):
             kwargs["num_cpus"] = s.workers if s.workers > 1 else None
+        self._ray = ray
         try:
             ray.init(address=s.address if s.address != "local" else None, **kwargs)
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
+            if s.address == "auto":
+                raise ExecutorError("no running Ray cluster found on this machine; start one "
+                                    "with `ray start --head` or give its HOST:PORT") from None
             first = (str(err).strip().splitlines() or [type(err).__name__])[0]
             raise ExecutorError(f"cannot reach a Ray cluster at {s.address}: {first}") from None
+        finally:
+            if not ray.is_initialized():
+                self._ray = None
         self._started = True
         try:
             self._check_gpus()
@@ -236,3 +249,4 @@ class Ray:
         if self._started:
             self._ray.shutdown()
             self._started = False
+        self._ray = None
