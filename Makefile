@@ -1,6 +1,7 @@
 # Two commands set up everything on a fresh machine:
 #   make demo   venv + install + the Figure 2 reproduction and its report in runs/demo/
-#   make test   venv + install (with the transformer extras) + the test suite
+#   make test   venv + install (with the transformer and ray extras) + ruff, the import
+#               layers (lint-imports) and the test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -18,7 +19,7 @@ $(BASE_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(FULL_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[dev,lora]'
+	$(PIP) -e '.[dev,lora,ray]'
 	touch $@ $(BASE_STAMP)
 
 demo: $(BASE_STAMP)
@@ -26,6 +27,7 @@ demo: $(BASE_STAMP)
 
 test: $(FULL_STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: $(BASE_STAMP)
