@@ -374,6 +374,20 @@ def score_table_view(d: dict[str, Any]) -> Table:
     return t
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux ``/proc``; 0 where that is not readable)."""
+    import os
+
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+
+
 @bench_app.command("toy")
 @guarded
 def bench_toy(
@@ -382,14 +396,22 @@ def bench_toy(
     epochs: int = typer.Option(5000, help="epochs"),
     naive_models: int = typer.Option(3, help="models the naive loop times (then scaled)"),
     threads: int = typer.Option(1, help="torch CPU threads"),
+    whole: bool = typer.Option(True, "--whole/--no-whole",
+                               help="also time a whole run, phase by phase"),
 ) -> None:
-    """Time the batched Figure-2 sweep and the naive per-model loop, in this process."""
-    from ncnet.bench import bench_toy as measure
-
+    """Time the batched Figure-2 sweep and the naive per-model loop, in this process, then
+    the phases of a whole run (start-up, training, summary, report) against the same loop."""
     if naive_models < 1:
         raise UserError(f"--naive-models {naive_models} is not allowed: use >= 1")
     config = toy_config_from(dict(hidden=parse_ints("--hidden", hidden), runs=runs,
                                   epochs=epochs, threads=threads, joint=False))
+    if whole:  # first, so that its imports are timed
+        from ncnet.bench import whole_run
+
+        with console.status("timing a whole `ncnet toy` run ..."):
+            phases = whole_run(config.model_copy(update={"joint": True}), process_age())
+    from ncnet.bench import bench_toy as measure
+
     with console.status("timing the batched sweep and the naive loop ..."):
         r = measure(config, naive_models)
     t = Table(title=f"NCnet sweep: {r['models']} models x {config.epochs} epochs")
@@ -405,6 +427,15 @@ def bench_toy(
         f"{r['naive_models']} models and scaled to {r['models']}; batched: ncnet's trainer, "
         f"all models at once (float64). torch {r['torch']}, {r['threads']} thread(s)."
     )
+    if whole:
+        total = sum(phases.values())
+        t = Table(title="whole `ncnet toy` run (joint control on, report written), this process")
+        for col in ("phase", "seconds", "share", "naive sweep / phase"):
+            t.add_column(col, justify="right")
+        for name, seconds in [*phases.items(), ("whole run", total)]:
+            t.add_row(name, f"{seconds:.2f}", f"{seconds / total:.0%}",
+                      f"{r['naive_sweep_seconds'] / max(seconds, 1e-9):,.0f}x")
+        console.print(t)
 
 
 @bench_app.command("lora")

@@ -10,6 +10,7 @@ experiment is any object with the seam of :mod:`ncnet.experiments.base`.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class SweepResult:
     tables: dict[str, Any] = field(default_factory=dict)  # extra CSVs: name -> (rows, ids)
     trained: dict[str, int] = field(default_factory=dict)  # newly stored records per store
     complete_before: int = 0  # planned items already complete in the store
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
 
 def run(experiment: Any, config: Any, out: str | Path, executor: Executor | None = None,
@@ -80,15 +82,24 @@ def run(experiment: Any, config: Any, out: str | Path, executor: Executor | None
             complete_before = len(experiment.planned(config)) - len(missing)
             progress.start(len(units), sum(unit.work for unit in units))
             trained = dict.fromkeys(experiment.stores, 0)
+            storing = 0.0
+            start = time.perf_counter()
             for unit, records in executor.run(experiment, config, units, progress):
+                begin = time.perf_counter()
                 write_files(path, records)
                 trained[unit.store] += store.put_runs(unit.store, digest, records)
+                storing += time.perf_counter() - begin
                 progress.done(unit)
+            training = time.perf_counter() - start - storing
+            begin = time.perf_counter()
             stored = {name: store.records(name, digest) for name in experiment.stores}
     finally:
         executor.close()
     records = experiment.collect(config, stored)
-    return export(experiment, config, digest, records, path, trained, complete_before)
+    storing += time.perf_counter() - begin
+    result = export(experiment, config, digest, records, path, trained, complete_before)
+    result.timings.update(training=training, store=storing)
+    return result
 
 
 def write_files(path: Path, records: list[dict[str, Any]]) -> None:
@@ -110,14 +121,18 @@ def export(experiment: Any, config: Any, digest: str, records: list[dict[str, An
            complete_before: int = 0) -> SweepResult:
     """Summarize ``records`` once and write ``results.csv``, ``results.parquet``,
     ``summary.json`` and the experiment's extra tables into ``path``."""
+    start = time.perf_counter()
     outputs = experiment.summarize(config, digest, records)
+    summary = time.perf_counter() - start
     export_tables(outputs.rows, outputs.doc, path, experiment.id_columns)
     for name, (rows, id_columns) in outputs.tables.items():
         tmp = path / f".{name}.tmp"
         records_frame(rows, id_columns).to_csv(tmp, index=False)
         tmp.replace(path / name)
+    timings = {"summary": summary, "export": time.perf_counter() - start - summary}
     return SweepResult(experiment, config, path, digest, records, outputs.rows, outputs.summary,
-                       outputs.doc, outputs.tables, dict(trained or {}), complete_before)
+                       outputs.doc, outputs.tables, dict(trained or {}), complete_before,
+                       timings)
 
 
 def open_store(out: str | Path) -> Store:
