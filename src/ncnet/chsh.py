@@ -23,7 +23,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+
+
+class _Lazy:
+    """A module imported on first use (``scipy.stats`` takes about a second to import, which a
+    command that needs no test should not pay)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+stats = _Lazy("scipy.stats")
 
 __all__ = [
     "LOCAL_BOUND",
