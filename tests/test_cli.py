@@ -219,6 +219,9 @@ def test_bench_prints_both_timings_and_the_ratio():
                     "--naive-models", "1")
     assert result.exit_code == 0, result.stderr
     assert "naive" in result.stdout and "batched" in result.stdout and "x" in result.stdout
+    for phase in ("start-up and imports", "training", "summary and bootstraps",
+                  "figures and report", "whole run"):
+        assert phase in result.stdout
 
 
 def test_version():
