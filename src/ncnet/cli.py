@@ -533,12 +533,17 @@ def lora(
     config = validated(LoraConfig, values)
     settings = executor_settings(executor, workers, address, gpus_per_task)
     from ncnet import experiments
+    from ncnet.devices import resolve_device
     from ncnet.experiments.lora import check_runtime
 
     try:
+        resolve_device(config.device)
+    except ValueError as err:
+        raise UserError(f"--device {device!r}: {err}") from None
+    try:
         check_runtime(config)
     except ValueError as err:
-        raise UserError(f"--device {device!r} / --precision {precision!r}: {err}") from None
+        raise UserError(f"--precision {precision}: {err}") from None
     run_and_report(experiments.get("lora", slope_window=slope_window), config, out, report,
                    settings)
 

@@ -30,8 +30,9 @@ class ExecutorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    kind: Kind | None = Field(default=None, description="inline | pool | ray (default: pool "
-                              "when workers > 1, else inline)")
+    kind: Kind | None = Field(default=None, description="inline | pool | ray (default: ray "
+                              "with an address or GPUs per task, pool when workers > 1, else "
+                              "inline)")
     workers: int = Field(default=1, ge=1, le=4096,
                          description="units trained at once (pool processes; ray CPUs of a "
                                      "local cluster)")
@@ -47,7 +48,9 @@ class ExecutorConfig(BaseModel):
     def resolved_kind(self) -> Kind:
         if self.kind is not None:
             return self.kind
-        return "ray" if self.address else "pool" if self.workers > 1 else "inline"
+        if self.address or self.gpus_per_task:
+            return "ray"
+        return "pool" if self.workers > 1 else "inline"
 
 
 class Executor(Protocol):
