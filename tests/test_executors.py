@@ -149,6 +149,24 @@ def test_unreachable_ray_address_fails_fast(tmp_path):
     assert_one_line_exit_2(result, "no Ray cluster answers at 127.0.0.1:1", tmp_path / "o")
 
 
+def test_an_address_where_something_else_listens_fails_fast(tmp_path):
+    """ray.init would wait minutes on a port that is not a Ray cluster; the probe does not."""
+    import socket
+    import threading
+
+    pytest.importorskip("ray")
+    server = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=lambda: [server.accept() for _ in range(3)], daemon=True).start()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[toy]\nruns = 1\nepochs = 10\n[executor]\nkind = \"ray\"\n"
+                   f"address = \"127.0.0.1:{server.getsockname()[1]}\"\nconnect_timeout = 2\n")
+    start = time.monotonic()
+    result = invoke("run", cfg, "--out", tmp_path / "o")
+    assert time.monotonic() - start < 30
+    assert_one_line_exit_2(result, "no Ray cluster answers", tmp_path / "o")
+    server.close()
+
+
 def test_ray_executor_without_ray_installed(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
     result = invoke(*TOY, "--executor", "ray", "--out", tmp_path / "o")

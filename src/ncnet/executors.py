@@ -42,7 +42,7 @@ class ExecutorConfig(BaseModel):
                                  description="GPUs (or a fraction) each Ray task asks for")
     max_retries: int = Field(default=3, ge=0, le=100,
                              description="Ray: retries of a unit whose worker died")
-    connect_timeout: float = Field(default=30.0, gt=0, le=600,
+    connect_timeout: float = Field(default=10.0, gt=0, le=600,
                                    description="seconds to reach a Ray cluster")
 
     def resolved_kind(self) -> Kind:
@@ -149,19 +149,30 @@ def _ray_train(job: tuple[Any, Any], unit: Unit) -> list[dict[str, Any]]:
     return experiment.train(config, unit)
 
 
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+"""The HTTP/2 connection preface and an empty SETTINGS frame: a gRPC server such as Ray's GCS
+answers with a SETTINGS frame of its own."""
+
+
 def probe(address: str, timeout: float) -> None:
-    """``ExecutorError`` unless something listens at ``HOST:PORT`` within ``timeout`` s."""
+    """``ExecutorError`` unless a gRPC server (a Ray cluster's GCS) answers at ``HOST:PORT``
+    within ``timeout`` seconds; ``ray.init`` itself would wait minutes for a wrong address."""
     import socket
 
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
         raise ExecutorError(f"Ray address {address!r} is not auto or HOST:PORT")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            conn.sendall(HTTP2_PREFACE)
+            head = conn.recv(9)
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise ExecutorError(f"no Ray cluster answers at {address} ({reason})") from None
+    if len(head) < 4 or head[3] != 4:  # not an HTTP/2 SETTINGS frame
+        raise ExecutorError(f"no Ray cluster answers at {address} (something else listens "
+                            "there)")
 
 
 class Ray:
