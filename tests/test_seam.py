@@ -125,3 +125,12 @@ def test_a_third_experiment_is_a_module_and_a_registry_entry(tmp_path, monkeypat
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["experiment"] == "coin"
     again = CliRunner().invoke(app, ["report", str(tmp_path / "o")])
     assert again.exit_code == 0, again.stderr
+
+
+def test_new_options_at_their_defaults_keep_the_old_hashes():
+    from ncnet.experiments.lora import LoraConfig, lora_hash
+
+    assert toy.ToyConfig().config_hash() == "cc59f8ce5876"
+    assert toy.ToyConfig(chunk_runs=7, device="auto").config_hash() == "cc59f8ce5876"
+    assert lora_hash(LoraConfig()) == "9ef53f3501ab"  # as before --precision existed
+    assert lora_hash(LoraConfig(precision="bf16")) != "9ef53f3501ab"
