@@ -134,3 +134,15 @@ def test_new_options_at_their_defaults_keep_the_old_hashes():
     assert toy.ToyConfig(chunk_runs=7, device="auto").config_hash() == "cc59f8ce5876"
     assert lora_hash(LoraConfig()) == "9ef53f3501ab"  # as before --precision existed
     assert lora_hash(LoraConfig(precision="bf16")) != "9ef53f3501ab"
+
+
+def test_shared_bootstrap_index_gives_the_same_intervals():
+    rng = np.random.default_rng(5)
+    for n, n_boot, seed in ((2, 100, 0), (50, 10_000, 0), (50, 10_000, 3), (7, 999, 1),
+                            (300, 10_000, 0)):
+        for _ in range(3):
+            v = rng.normal(size=n)
+            assert chsh.bootstrap_mean_ci(v, n_boot=n_boot, seed=seed) == chsh.bootstrap_ci(
+                v, n_boot=n_boot, seed=seed)
+    booleans = rng.random(40) > 0.3
+    assert chsh.bootstrap_mean_ci(booleans) == chsh.bootstrap_ci(booleans)

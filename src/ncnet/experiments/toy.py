@@ -303,7 +303,7 @@ def _mean_columns(row: dict[str, Any]) -> list[str]:
 
 
 def _ci(values: np.ndarray, n_boot: int) -> list[float]:
-    lo, hi = chsh.bootstrap_ci(np.asarray(values, dtype=np.float64), n_boot=n_boot)
+    lo, hi = chsh.bootstrap_mean_ci(np.asarray(values, dtype=np.float64), n_boot=n_boot)
     return [lo, hi]
 
 
