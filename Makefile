@@ -1,7 +1,7 @@
 # Two commands set up everything on a fresh machine:
 #   make demo   venv + install + the Figure 2 reproduction and its report in runs/demo/
-#   make test   venv + install (with the transformer and metrics extras), chromium where
-#               missing (root), then ruff + the test suite
+#   make test   venv + install (with the transformer, metrics and ray extras), chromium
+#               where missing (root), then ruff, the import layers and the test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -19,7 +19,7 @@ $(BASE_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(FULL_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[dev,lora,metrics]'
+	$(PIP) -e '.[dev,lora,metrics,ray]'
 	touch $@ $(BASE_STAMP)
 
 demo: $(BASE_STAMP)
@@ -36,6 +36,7 @@ browser:
 
 test: $(FULL_STAMP) browser
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: $(BASE_STAMP)

@@ -70,7 +70,7 @@ def test_rerun_resumes_and_extends(tiny_run, tmp_path):
 
 def test_interrupted_sweep_resumes_to_the_same_result(tmp_path, monkeypatch):
     config = toy.ToyConfig(hidden=[2, 3], runs=3, epochs=150, chunk_runs=2)
-    clean = sweep.run_toy(config, tmp_path / "clean")
+    clean = sweep.run(toy.ToyExperiment(), config, tmp_path / "clean")
 
     calls = {"n": 0}
     real = toy.train_pair_runs
@@ -83,9 +83,9 @@ def test_interrupted_sweep_resumes_to_the_same_result(tmp_path, monkeypatch):
 
     monkeypatch.setattr(toy, "train_pair_runs", dies_after_one_chunk)
     with pytest.raises(KeyboardInterrupt):
-        sweep.run_toy(config, tmp_path / "cut")
+        sweep.run(toy.ToyExperiment(), config, tmp_path / "cut")
     monkeypatch.setattr(toy, "train_pair_runs", real)
-    resumed = sweep.run_toy(config, tmp_path / "cut")
+    resumed = sweep.run(toy.ToyExperiment(), config, tmp_path / "cut")
     assert resumed.complete_before == 0
     assert resumed.trained == {toy.EXPERIMENT: 4, toy.JOINT_EXPERIMENT: 6}
     assert resumed.records == clean.records
@@ -219,6 +219,9 @@ def test_bench_prints_both_timings_and_the_ratio():
                     "--naive-models", "1")
     assert result.exit_code == 0, result.stderr
     assert "naive" in result.stdout and "batched" in result.stdout and "x" in result.stdout
+    for phase in ("start-up and imports", "training", "summary and bootstraps",
+                  "figures and report", "whole run"):
+        assert phase in result.stdout
 
 
 def test_version():

@@ -74,7 +74,8 @@ def test_suite_and_task_names_come_from_the_registry():
 
 def test_seeds_counts_from_seed_on_the_cli_and_lists_in_toml(monkeypatch, tmp_path):
     seen = []
-    monkeypatch.setattr(cli, "run_lora_and_report", lambda config, *a, **k: seen.append(config))
+    monkeypatch.setattr(cli, "run_and_report",
+                        lambda experiment, config, *a, **k: seen.append(config))
     result = runner.invoke(app, ["lora", "--seed", "2", "--seeds", "3", "--out", tmp_path / "o"])
     assert result.exit_code == 0, result.output
     toml = tmp_path / "s.toml"

@@ -87,7 +87,8 @@ def plain_peft_loop(config: Any, rank: int, texts: list[list[str]], labels: list
     from peft import get_peft_model
     from transformers import AutoModel, AutoTokenizer
 
-    from ncnet.models.multitask import hub_offline, resolve_model
+    from ncnet.hub import hub_offline
+    from ncnet.models.multitask import resolve_model
 
     with hub_offline():
         path = resolve_model(config.model_name)
@@ -151,3 +152,37 @@ def bench_lora(config: Any, rank: int = 4) -> dict[str, Any]:
             "ours_seconds": ours, "plain_seconds": plain,
             "ours_examples_per_s": examples / ours, "plain_examples_per_s": examples / plain,
             "speedup": plain / ours, "threads": torch.get_num_threads()}
+
+
+WHOLE_RUN_MODULES = ("ncnet.sweep", "ncnet.report", "scipy.stats", "pandas", "matplotlib.pyplot")
+
+
+def whole_run(config: ToyConfig, started: float = 0.0) -> dict[str, float]:
+    """Seconds of each phase of ``ncnet toy`` with ``config`` into a fresh directory, in this
+    process: start-up and imports (``started``: seconds the process ran before, plus importing
+    what a whole run imports; so call this first), training, storing, summary (with its
+    bootstraps) and export, figures and report."""
+    import importlib
+    import tempfile
+    from pathlib import Path
+
+    start = time.perf_counter()
+    for name in WHOLE_RUN_MODULES:
+        importlib.import_module(name)
+    from ncnet import sweep
+    from ncnet.experiments.toy import ToyExperiment
+
+    phases = {"start-up and imports": started + time.perf_counter() - start}
+    experiment = ToyExperiment()
+    with tempfile.TemporaryDirectory() as out:
+        result = sweep.run(experiment, config, out)
+        begin = time.perf_counter()
+        experiment.write_report(Path(out), config, result)
+        report = time.perf_counter() - begin
+    phases.update({
+        "training": result.timings["training"],
+        "store and export": result.timings["store"] + result.timings["export"],
+        "summary and bootstraps": result.timings["summary"],
+        "figures and report": report,
+    })
+    return phases

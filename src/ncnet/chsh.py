@@ -33,7 +33,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+
+
+class _Lazy:
+    """A module imported on first use (``scipy.stats`` takes about a second to import, which a
+    command that needs no test should not pay)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+stats = _Lazy("scipy.stats")
 
 __all__ = [
     "LOCAL_BOUND",
@@ -911,3 +926,113 @@ def pm_string(outcomes: Any) -> str:
 def from_pm_string(text: str) -> np.ndarray:
     """Inverse of :func:`pm_string`: int array of +1 / -1."""
     return np.where(np.frombuffer(text.encode(), dtype=np.uint8) == ord("+"), 1, -1)
+
+
+# --------------------------------------------------------------------------------------------
+# The CHSH row: the one place its columns are named
+# --------------------------------------------------------------------------------------------
+
+
+def pair_correlators(a_items: Sequence[Any], b_items: Sequence[Any]) -> np.ndarray:
+    """Correlators (2, 2) of four pair-samples in :data:`PAIRS` order, each pair with its own
+    number of items (as :func:`score_items` takes them).
+
+    >>> pair_correlators([[1, 1], [1, -1], [1], [-1, -1]], [[1, 1], [1, 1], [1], [1, 1]])
+    array([[ 1.,  0.],
+           [ 1., -1.]])
+    """
+    c = np.empty((2, 2))
+    for (i, j), a, b in zip(PAIRS, a_items, b_items, strict=True):
+        c[i - 1, j - 1] = np.mean(as_pm1(a).ravel() * as_pm1(b).ravel())
+    return c
+
+
+def chsh_row(c: Any, acc_a: Any = None, acc_b: Any = None, *, suffix: str = "",
+             c_product: bool = False) -> dict[str, float]:
+    """The CHSH columns of one row: ``C11 .. C22`` and ``S`` (each name + ``suffix``); with the
+    accuracies (2, 2) also ``acc_A{i}_B{j}`` / ``acc_B{j}_A{i}`` (head on its own task i / j in
+    pair model (i, j)), the signalling gaps ``gap_A{t}``, ``gap_B{t}``, with ``c_product`` the
+    product-of-marginals correlators ``C{i}{j}_product``, and ``S_product``.
+
+    >>> chsh_row([[1, 0.5], [0.5, 0]])
+    {'C11': 1.0, 'C12': 0.5, 'C21': 0.5, 'C22': 0.0, 'S': 2.0}
+    """
+    c = np.asarray(c, dtype=np.float64)
+    return _row(c, float(chsh_value(c)), acc_a, acc_b, suffix, c_product)
+
+
+def chsh_rows(a: Any, b: Any, *, suffix: str = "", accuracies: bool = True) -> list[dict]:
+    """:func:`chsh_row` of every run from outcomes ``(R, 2, 2, N)``; ``accuracies=False`` keeps
+    only the C's and S."""
+    c = correlators(a, b)
+    s = chsh_value(c)
+    acc_a, acc_b = marginals(a, b) if accuracies else (None, None)
+    return [_row(c[r], float(s[r]), None if acc_a is None else acc_a[r],
+                 None if acc_b is None else acc_b[r], suffix, False)
+            for r in range(c.shape[0])]
+
+
+def _row(c: np.ndarray, s: float, acc_a: Any, acc_b: Any, suffix: str,
+         c_product: bool) -> dict[str, float]:
+    row = {f"C{i}{j}{suffix}": float(c[i - 1, j - 1]) for i, j in PAIRS}
+    row[f"S{suffix}"] = s
+    if acc_a is None or acc_b is None:
+        return row
+    acc_a = np.asarray(acc_a, dtype=np.float64)
+    acc_b = np.asarray(acc_b, dtype=np.float64)
+    for i, j in PAIRS:
+        row[f"acc_A{i}_B{j}"] = float(acc_a[i - 1, j - 1])
+        row[f"acc_B{j}_A{i}"] = float(acc_b[i - 1, j - 1])
+    gap_a, gap_b = signalling_gap(acc_a, acc_b)
+    for t in (1, 2):
+        row[f"gap_A{t}"] = float(gap_a[t - 1])
+        row[f"gap_B{t}"] = float(gap_b[t - 1])
+    prod = product_prediction(acc_a, acc_b)
+    if c_product:
+        for i, j in PAIRS:
+            row[f"C{i}{j}_product"] = float(prod[i - 1, j - 1])
+    row["S_product"] = float(chsh_value(prod))
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Many bootstrap CIs of the same runs: the resamples are drawn once
+# --------------------------------------------------------------------------------------------
+
+_SHARED_INDEX_ELEMENTS = 4_000_000  # largest resample index kept for reuse (int64: 32 MB)
+
+
+def _shared_index(n: int, n_boot: int, seed: int) -> list[np.ndarray]:
+    """The resample index chunks :func:`bootstrap_ci` draws for ``n`` values (same generator,
+    same chunks), kept for the next call with the same ``(n, n_boot, seed)``."""
+    key = (n, n_boot, seed)
+    if key not in _INDEX_CACHE:
+        rng = np.random.default_rng(seed)
+        chunk = max(1, _CHUNK_ELEMENTS // n)
+        _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = [rng.integers(0, n, size=(min(chunk, n_boot - start), n))
+                             for start in range(0, n_boot, chunk)]
+    return _INDEX_CACHE[key]
+
+
+_INDEX_CACHE: dict[tuple[int, int, int], list[np.ndarray]] = {}
+
+
+def bootstrap_mean_ci(values: Any, n_boot: int = 10_000, level: float = 0.95,
+                      seed: int = 0) -> tuple[float, float]:
+    """``bootstrap_ci(values, np.mean, n_boot, level, seed)`` for 1-D ``values``, to the last
+    bit, with the resample index drawn once and reused by later calls on as many values (a
+    summary takes CIs of dozens of columns over the same runs).
+
+    >>> v = np.arange(10.0)
+    >>> bootstrap_mean_ci(v, n_boot=500) == bootstrap_ci(v, n_boot=500)
+    True
+    """
+    vals = np.asarray(values, dtype=np.float64)
+    n = vals.shape[0] if vals.ndim == 1 else 0
+    if n < 2 or int(n_boot) * n > _SHARED_INDEX_ELEMENTS:
+        return bootstrap_ci(vals, n_boot=n_boot, level=level, seed=seed)
+    _check_level(level, n_boot)
+    boot = np.concatenate([np.mean(vals[idx], axis=1)
+                           for idx in _shared_index(n, int(n_boot), seed)])
+    return _percentile_ci(boot, level)

@@ -20,7 +20,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ncnet import chsh
 from ncnet.fmt import format_num as _fmt
 from ncnet.fmt import format_p
 from ncnet.tasks.text import SUITES
@@ -130,13 +129,15 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ncnet.executors import ExecutorError
         from ncnet.extras import MissingExtraError
         from ncnet.store import StoreError
-        from ncnet.sweep import OutputDirError
+        from ncnet.sweep import InputError, OutputDirError
 
         try:
             return func(*args, **kwargs)
-        except (UserError, StoreError, OutputDirError, MissingExtraError) as err:
+        except (UserError, StoreError, OutputDirError, InputError, ExecutorError,
+                MissingExtraError) as err:
             fail(str(err))
         except KeyboardInterrupt:
             err_console.print("interrupted: finished work is stored; rerun the command to resume")
@@ -184,28 +185,16 @@ def progress_bar() -> Progress:
     )
 
 
-def toy_tables(summary: dict[str, Any]) -> list[Table]:
-    """Per hidden size n: S with its CI and test, then the mean correlators (fits 80 columns)."""
-    s_table = Table(title="CHSH S per hidden size n (four separately trained models per run)")
-    for col in ("n", "runs", "mean S [95% CI]", "max", "S>2 [95% CI]", "p Holm", "joint max"):
-        s_table.add_column(col, justify="right")
-    c_table = Table(title="mean correlators and the product-of-marginals S")
-    for col in ("n", "C11", "C12", "C21", "C22", "S if independent"):
-        c_table.add_column(col, justify="right")
-    for n, e in summary.items():
-        s = e["S"]
-        test = e.get("S_test") or {}
-        joint = e.get("S_joint")
-        s_table.add_row(
-            n, str(e["runs"]), f"{s['mean']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]",
-            f"{s['max']:.2f}",
-            "{:.0%} [{:.0%},{:.0%}]".format(e["fraction_S_above_2"],
-                                          *e["fraction_S_above_2_ci"]),
-            format_p(test.get("p_holm")), _fmt(joint["max"], 2) if joint else "—",
-        )
-        c_table.add_row(n, *(_fmt(e[f"C{i}{j}"]["mean"]) for i, j in chsh.PAIRS),
-                        _fmt(e["S_product"]["mean"]))
-    return [s_table, c_table]
+def rich_table(data: Any) -> Table:
+    """A terminal table from an experiment's plain :class:`~ncnet.experiments.base.TableData`."""
+    table = Table(title=data.title)
+    for col in data.columns:
+        table.add_column(col, justify="right")
+    for row in data.rows:
+        table.add_row(*row)
+    if data.caption:
+        table.caption = data.caption
+    return table
 
 
 def toy_config_from(values: dict[str, Any], source: str = "option"):
@@ -214,34 +203,65 @@ def toy_config_from(values: dict[str, Any], source: str = "option"):
     return validated(ToyConfig, values, source)
 
 
-def run_toy_and_report(config: Any, out: Path, report: bool) -> None:
-    from ncnet.sweep import Progress as Hooks
-    from ncnet.sweep import run_toy
+EXECUTOR_KINDS = ("inline", "pool", "ray")
 
-    with progress_bar() as bar:
-        task = bar.add_task("training NCnet models", total=None)
-        hooks = Hooks(
-            start=lambda total: bar.update(task, total=max(total, 1), completed=0),
-            advance=lambda k: bar.advance(task, k),
-        )
-        result = run_toy(config, out, hooks)
-        if bar.tasks[task].total == 1 and not any(result.trained.values()):
-            bar.update(task, completed=1)
-    from ncnet.experiments.toy import EXPERIMENT, JOINT_EXPERIMENT
 
-    joint = result.trained.get(JOINT_EXPERIMENT)
-    console.print(
-        f"{result.trained[EXPERIMENT]} runs trained"
-        + (f" (+{joint} joint controls)" if joint is not None else "")
-        + f", {result.complete_before} already complete in the store "
-        f"(config {result.config_hash})"
-    )
-    console.print(*toy_tables(result.summary))
-    written = ["results.csv", "results.parquet", "summary.json", "results.sqlite"]
+def executor_settings(executor: str | None, workers: int, address: str | None,
+                      gpus_per_task: float):
+    """The executor options of ``toy`` and ``lora`` as an ExecutorConfig."""
+    from ncnet.executors import ExecutorConfig
+
+    if executor is not None and executor not in EXECUTOR_KINDS:
+        raise UserError(f"--executor {executor!r} is not allowed: use {', '.join(EXECUTOR_KINDS)}")
+    if workers < 1:
+        raise UserError(f"--workers {workers} is not allowed: use a whole number >= 1")
+    return validated(ExecutorConfig, dict(kind=executor, workers=workers, address=address,
+                                          gpus_per_task=gpus_per_task))
+
+
+class BarProgress:
+    """Sweep progress on one bar: the work (epochs) of every unit, the current unit's label."""
+
+    def __init__(self, bar: Progress):
+        self.bar = bar
+        self.task = bar.add_task("training", total=None)
+
+    def start(self, units: int, work: int) -> None:
+        self.bar.update(self.task, total=max(work, 1), completed=0 if work else 1)
+
+    def unit(self, label: str) -> None:
+        self.bar.update(self.task, description=label)
+
+    def advance(self, steps: int) -> None:
+        self.bar.advance(self.task, steps)
+
+    def done(self, unit: Any) -> None:
+        pass
+
+
+def run_and_report(experiment: Any, config: Any, out: Path, report: bool,
+                   settings: Any = None) -> None:
+    """Check, train what the store lacks, print the headline and tables, write the report."""
+    from ncnet import executors, sweep
+
+    executor = executors.make(settings or executors.ExecutorConfig())
+    with console.status("loading what the sweep needs ..."):
+        sweep.prepare(experiment, config)
+        executor.start()
+    try:
+        with progress_bar() as bar:
+            result = sweep.run(experiment, config, out, executor, BarProgress(bar))
+    finally:
+        executor.close()
+    console.print(experiment.headline(result))
+    if not result.rows:
+        console.print("nothing complete yet")
+        return
+    console.print(*(rich_table(t) for t in experiment.console_tables(result.summary)))
+    written = ["results.csv", "results.parquet", *result.tables, "summary.json",
+               "results.sqlite"]
     if report:
-        from ncnet.report import write_toy_report
-
-        written += write_toy_report(result.out, config, result.records, result.summary)
+        written += experiment.write_report(result.out, config, result)
     console.print(f"wrote {', '.join(str(result.out / w) for w in written)}")
 
 
@@ -260,11 +280,17 @@ def toy(
     seed: int = typer.Option(0, help="base seed; every model's seed derives from it"),
     joint: bool = typer.Option(True, "--joint/--no-joint", help="also train the 4-head control"),
     dtype: str = typer.Option("float64", help="float64 | float32"),
-    device: str = typer.Option("cpu", help="cpu | cuda | auto"),
+    device: str = typer.Option("cpu", help="cpu | cuda | cuda:N | auto"),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest for these tiny tensors)"),
     record_every: int = typer.Option(50, help="store per-head losses every k epochs (0: off)"),
     out: Path = typer.Option(Path("runs/fig2"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
+    executor: str | None = typer.Option(None, help="inline | pool | ray (default: inline, or "
+                                        "pool with --workers > 1)"),
+    workers: int = typer.Option(1, help="units trained at once (pool processes, local Ray CPUs)"),
+    address: str | None = typer.Option(None, help="Ray cluster: auto | HOST:PORT (default: a "
+                                       "local one)"),
+    gpus_per_task: float = typer.Option(0.0, help="GPUs (or a fraction) per Ray task"),
 ) -> None:
     """Section 4: train NCnet for each hidden size and run (Figure 2), store and report."""
     values = dict(
@@ -277,7 +303,10 @@ def toy(
         config.resolved_device()
     except ValueError as err:
         raise UserError(f"--device {device!r}: {err}") from None
-    run_toy_and_report(config, out, report)
+    from ncnet import experiments
+
+    settings = executor_settings(executor, workers, address, gpus_per_task)
+    run_and_report(experiments.get("toy"), config, out, report, settings)
 
 
 @app.command(epilog=RUN_EXAMPLES)
@@ -292,33 +321,39 @@ def run(
     plus `out` and `report`; \\[lora] also takes `slope_window` and `workers`. In \\[lora],
     `seeds` is the list of seeds itself (seeds = [1, 2, 3]); the CLI's --seeds is a count.
     """
+    from ncnet import experiments
+    from ncnet.executors import ExecutorConfig
+
     if not config_file.is_file():
         raise UserError(f"config file {config_file} does not exist")
     try:
         data = tomllib.loads(config_file.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise UserError(f"{config_file} is not valid TOML ({err})") from None
-    known = ("lora", "toy")
+    known = experiments.names()
+    executor_values = data.pop("executor", {})
     tables = [k for k in data if isinstance(data[k], dict)]
     unknown = [k for k in tables if k not in known]
-    if unknown or len(tables) != 1:
+    if unknown or len(tables) != 1 or not isinstance(executor_values, dict):
         name = (unknown or tables[1:] or ["(none)"])[0]
         raise UserError(f"{config_file}: table [{name}] is not allowed; give exactly one of "
-                        f"[{'], ['.join(known)}]")
+                        f"[{'], ['.join(known)}], and optionally [executor]")
     kind = tables[0]
     values = dict(data[kind])
     target = out or Path(values.pop("out", f"runs/{config_file.stem}"))
     values.pop("out", None)
     report = bool(values.pop("report", True))
-    if kind == "toy":
-        run_toy_and_report(toy_config_from(values, source=str(config_file)), target, report)
-        return
-    from ncnet.experiments.lora import LoraConfig
-
-    slope_window = int(values.pop("slope_window", 80))
-    workers = int(values.pop("workers", 1))
-    config = validated(LoraConfig, values, source=str(config_file))
-    run_lora_and_report(config, target, report, slope_window, workers)
+    if "workers" in values:  # older sweep files set it beside the config
+        executor_values.setdefault("workers", values.pop("workers"))
+    options = {k: values.pop(k) for k in list(values)
+               if k in experiments.experiment_class(kind).options}
+    try:
+        experiment = experiments.get(kind, **options)
+    except (TypeError, ValueError) as err:
+        raise UserError(f"{config_file}: {err}") from None
+    config = validated(experiment.config_type, values, source=str(config_file))
+    settings = validated(ExecutorConfig, executor_values, source=f"{config_file} [executor]")
+    run_and_report(experiment, config, target, report, settings)
 
 
 @app.command(epilog=REPORT_EXAMPLES)
@@ -327,37 +362,15 @@ def report(
     out: Path = typer.Argument(..., help="a directory written by `ncnet toy` or `ncnet lora`"),
 ) -> None:
     """Redraw figures and write report.md / report.html from a directory's store."""
-    from ncnet.sweep import LORA_EXPERIMENT, open_store
+    from ncnet import sweep
 
-    with open_store(out) as store:
-        latest = store.latest()
-    if latest is not None and latest[0] == LORA_EXPERIMENT:
-        _report_lora(out)
-        return
-    from ncnet.experiments.toy import summarize
-    from ncnet.report import write_toy_report
-    from ncnet.sweep import load_latest_toy
-
-    config, records = load_latest_toy(out)
-    if not records:
-        raise UserError(f"{out} holds no finished runs of its latest sweep")
-    summary = summarize(records)
-    console.print(*toy_tables(summary))
-    written = write_toy_report(out, config, records, summary)
-    console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
-
-
-def _report_lora(out: Path, slope_window: int = 80) -> None:
-    from ncnet.report import write_lora_report
-    from ncnet.sweep import export_lora, load_latest_lora
-
-    config, records, digest = load_latest_lora(out)
-    result = export_lora(config, records, out, digest, 0, 0, slope_window)
+    experiment, config, records, digest = sweep.load_latest(out)
+    result = sweep.export(experiment, config, digest, records, Path(out))
     if not result.rows:
-        raise UserError(f"{out} holds no complete (rank, seed) of its latest LoRA sweep yet")
-    console.print(lora_table(result.summary))
-    written = write_lora_report(out, config, result)
-    console.print(f"wrote {', '.join(str(out / w) for w in written)}")
+        raise UserError(f"{out} holds no finished results of its latest sweep yet")
+    console.print(*(rich_table(t) for t in experiment.console_tables(result.summary)))
+    written = experiment.write_report(Path(out), config, result)
+    console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
 
 
 @app.command(epilog=SCORE_EXAMPLES)
@@ -379,6 +392,8 @@ def score(
     """
     import pandas as pd
     import pyarrow as pa
+
+    from ncnet import chsh
 
     if not file.is_file():
         raise UserError(f"file {file} does not exist")
@@ -416,6 +431,8 @@ def score(
 
 
 def score_table_view(d: dict[str, Any]) -> Table:
+    from ncnet import chsh
+
     t = Table(title=f"S = {d['S']:.4f}   95% CI [{d['ci'][0]:.4f}, {d['ci'][1]:.4f}]   "
                     f"p(S > 2) = {format_p(d['test']['p_value'])}")
     for col in ("pair", "items", "C", "acc A", "acc B", "C if independent"):
@@ -436,6 +453,20 @@ def score_table_view(d: dict[str, Any]) -> Table:
     return t
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux ``/proc``; 0 where that is not readable)."""
+    import os
+
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+
+
 @bench_app.command("toy", epilog=BENCH_TOY_EXAMPLES)
 @guarded
 def bench_toy(
@@ -444,14 +475,22 @@ def bench_toy(
     epochs: int = typer.Option(5000, help="epochs"),
     naive_models: int = typer.Option(3, help="models the naive loop times (then scaled)"),
     threads: int = typer.Option(1, help="torch CPU threads"),
+    whole: bool = typer.Option(True, "--whole/--no-whole",
+                               help="also time a whole run, phase by phase"),
 ) -> None:
-    """Time the batched Figure-2 sweep and the naive per-model loop, in this process."""
-    from ncnet.bench import bench_toy as measure
-
+    """Time the batched Figure-2 sweep and the naive per-model loop, in this process, then
+    the phases of a whole run (start-up, training, summary, report) against the same loop."""
     if naive_models < 1:
         raise UserError(f"--naive-models {naive_models} is not allowed: use >= 1")
     config = toy_config_from(dict(hidden=parse_ints("--hidden", hidden), runs=runs,
                                   epochs=epochs, threads=threads, joint=False))
+    if whole:  # first, so that its imports are timed
+        from ncnet.bench import whole_run
+
+        with console.status("timing a whole `ncnet toy` run ..."):
+            phases = whole_run(config.model_copy(update={"joint": True}), process_age())
+    from ncnet.bench import bench_toy as measure
+
     with console.status("timing the batched sweep and the naive loop ..."):
         r = measure(config, naive_models)
     t = Table(title=f"NCnet sweep: {r['models']} models x {config.epochs} epochs")
@@ -467,6 +506,15 @@ def bench_toy(
         f"{r['naive_models']} models and scaled to {r['models']}; batched: ncnet's trainer, "
         f"all models at once (float64). torch {r['torch']}, {r['threads']} thread(s)."
     )
+    if whole:
+        total = sum(phases.values())
+        t = Table(title="whole `ncnet toy` run (joint control on, report written), this process")
+        for col in ("phase", "seconds", "share", "naive sweep / phase"):
+            t.add_column(col, justify="right")
+        for name, seconds in [*phases.items(), ("whole run", total)]:
+            t.add_row(name, f"{seconds:.2f}", f"{seconds / total:.0%}",
+                      f"{r['naive_sweep_seconds'] / max(seconds, 1e-9):,.0f}x")
+        console.print(t)
 
 
 @bench_app.command("lora", epilog=BENCH_LORA_EXAMPLES)
@@ -508,27 +556,6 @@ def bench_lora_command(
     console.print(f"{r['threads']} thread(s); ncnet's time includes its per-epoch setup")
 
 
-def lora_table(summary: dict[str, Any]) -> Table:
-    t = Table(title="CHSH S per LoRA rank (four pair models per rank and seed)")
-    for col in ("rank", "seeds", "mean S", "CI seeds (t)", "CI items", "p Holm", "S indep."):
-        t.add_column(col, justify="right")
-    for r, e in summary.items():
-        s = e["S"]
-        seeds_ci = s.get("ci_over_seeds")
-        t.add_row(r, str(e["seeds"]), f"{s['mean']:.3f}",
-                  f"[{seeds_ci[0]:.2f}, {seeds_ci[1]:.2f}]" if seeds_ci else "— 1 seed",
-                  " ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in s["ci_over_items"]),
-                  " ".join(format_p(p) for p in s.get("p_S_above_2_holm", s["p_S_above_2"])),
-                  f"{e['S_product']:.3f}")
-    items = sorted({n for e in summary.values() for n in e["S"].get("items", []) if n})
-    schemes = sorted({x for e in summary.values()
-                      for x in e["S"].get("ci_over_items_scheme", [])})
-    t.caption = (f"CI seeds: Student t over the seeds; CI items ({', '.join(schemes)}, "
-                 f"{'/'.join(map(str, items))} items): one per seed; p: one-sided test of "
-                 "S > 2 per seed, Holm-adjusted over ranks and seeds")
-    return t
-
-
 @lora_app.callback(invoke_without_command=True, epilog=LORA_EXAMPLES)
 @guarded
 def lora(
@@ -552,9 +579,17 @@ def lora(
                                          ".{csv,jsonl,parquet}"),
     cache_dir: Path | None = typer.Option(None, help="dataset cache (default ~/.cache/ncnet)"),
     threads: int | None = typer.Option(None, help="torch CPU threads"),
-    device: str = typer.Option("auto", help="auto | cpu | cuda"),
+    device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:N"),
+    precision: str = typer.Option("fp32", help="fp32 | bf16 (autocast, CUDA only)"),
     slope_window: int = typer.Option(80, help="epochs over which μ∇S is averaged"),
-    workers: int = typer.Option(1, help="models trained at once, each in its own process"),
+    workers: int = typer.Option(1, help="models trained at once (pool processes, local Ray "
+                                "CPUs)"),
+    executor: str | None = typer.Option(None, help="inline | pool | ray (default: inline, or "
+                                        "pool with --workers > 1)"),
+    address: str | None = typer.Option(None, help="Ray cluster: auto | HOST:PORT (default: a "
+                                       "local one)"),
+    gpus_per_task: float = typer.Option(0.0, help="GPUs (or a fraction, e.g. 0.25) per Ray "
+                                        "task"),
     out: Path = typer.Option(Path("runs/lora"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
 ) -> None:
@@ -567,56 +602,30 @@ def lora(
         raise UserError(f"--seeds {seeds} is not allowed: use a whole number >= 1")
     if slope_window < 1:
         raise UserError(f"--slope-window {slope_window} is not allowed: use >= 1")
-    if workers < 1:
-        raise UserError(f"--workers {workers} is not allowed: use a whole number >= 1")
     values = dict(
         suite=suite, model=model, ranks=tuple(parse_ints("--ranks", ranks)), epochs=epochs,
         seeds=tuple(range(seed, seed + seeds)), lr=lr, batch_size=batch_size,
         lora_alpha=lora_alpha, lora_dropout=lora_dropout, pooling=pooling, max_len=max_len,
         train_size=train_size, test_size=test_size, threads=threads, device=device,
-        data_dir=str(data_dir) if data_dir else None,
+        precision=precision, data_dir=str(data_dir) if data_dir else None,
         cache_dir=str(cache_dir) if cache_dir else None,
     )
     config = validated(LoraConfig, values)
-    run_lora_and_report(config, out, report, slope_window, workers)
+    settings = executor_settings(executor, workers, address, gpus_per_task)
+    from ncnet import experiments
+    from ncnet.devices import resolve_device
+    from ncnet.experiments.lora import check_runtime
 
-
-def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int,
-                        workers: int = 1) -> None:
-    from ncnet.sweep import LoraProgress, prepare_lora, run_lora
-
-    with console.status("loading the encoder's tokenizer and the four tasks ..."):
-        try:
-            inputs = prepare_lora(config)
-        except (ValueError, RuntimeError) as err:
-            raise UserError(str(err).splitlines()[0]) from None
-    with progress_bar() as bar:
-        sweep_task = bar.add_task("pair models", total=None)
-        model_task = bar.add_task("epochs", total=None)
-
-        def start(models: int, epochs: int) -> None:
-            bar.update(sweep_task, total=max(models, 1), completed=0 if models else 1)
-            bar.update(model_task, total=epochs + 1, completed=0)  # + the epoch-0 evaluation
-
-        def model(description: str) -> None:
-            bar.update(model_task, description=description, completed=0)
-
-        hooks = LoraProgress(start=start, model=model,
-                             epoch=lambda: bar.advance(model_task, 1),
-                             done=lambda: bar.advance(sweep_task, 1))
-        result = run_lora(config, out, hooks, slope_window, inputs, workers)
-    console.print(f"{result.trained} pair models trained, {result.complete_before} already in "
-                  f"the store (config {result.config_hash})")
-    if not result.rows:
-        console.print("no complete (rank, seed) yet")
-        return
-    console.print(lora_table(result.summary))
-    written = ["results.csv", "results.parquet", "epochs.csv", "summary.json", "results.sqlite"]
-    if report:
-        from ncnet.report import write_lora_report
-
-        written += write_lora_report(result.out, config, result)
-    console.print(f"wrote {', '.join(str(result.out / w) for w in written)}")
+    try:
+        resolve_device(config.device)
+    except ValueError as err:
+        raise UserError(f"--device {device!r}: {err}") from None
+    try:
+        check_runtime(config)
+    except ValueError as err:
+        raise UserError(f"--precision {precision}: {err}") from None
+    run_and_report(experiments.get("lora", slope_window=slope_window), config, out, report,
+                   settings)
 
 
 @lora_app.command("params", epilog=LORA_PARAMS_EXAMPLES)

@@ -1,75 +1,266 @@
-"""Where LoRA pair models train: in this process, or in a pool of worker processes.
+"""Where units of work train: ``inline`` (this process), ``pool`` (worker processes on this
+machine) or ``ray`` (a Ray cluster, local or remote).
 
-Each model is a pure function of (config, rank, pair, seed), so the place it trains does not
-change its result (same thread count per model). Results come back as they finish; the caller
-stores each one at once, so an interrupted pool keeps every finished model.
+An executor gets an experiment, its config and the units to train, and yields
+``(unit, records)`` as units finish. It calls ``experiment.train(config, unit)`` and knows
+nothing else of the experiment; it writes nothing: the driver stores what comes back, so an
+interrupted sweep keeps every unit that came back. Each unit is a pure function of (config,
+unit), so where it trains does not change its records (same thread count per unit).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, Protocol
 
-Job = tuple[int, int, int, int, Path]  # rank, seed, i, j, checkpoint directory
+from pydantic import BaseModel, ConfigDict, Field
+
+from ncnet.experiments.base import Progress, Unit
+
+Kind = Literal["inline", "pool", "ray"]
+
+
+class ExecutorError(Exception):
+    """The executor cannot start here (Ray missing, no cluster, no GPU); one line for the
+    user."""
+
+
+class ExecutorConfig(BaseModel):
+    """How units are dispatched; the ``[executor]`` table of a sweep file."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    kind: Kind | None = Field(default=None, description="inline | pool | ray (default: ray "
+                              "with an address or GPUs per task, pool when workers > 1, else "
+                              "inline)")
+    workers: int = Field(default=1, ge=1, le=4096,
+                         description="units trained at once (pool processes; ray CPUs of a "
+                                     "local cluster)")
+    address: str | None = Field(default=None, description="Ray cluster: auto | HOST:PORT "
+                                "(default: start a local one)")
+    gpus_per_task: float = Field(default=0.0, ge=0, le=64,
+                                 description="GPUs (or a fraction) each Ray task asks for")
+    max_retries: int = Field(default=3, ge=0, le=100,
+                             description="Ray: retries of a unit whose worker died")
+    connect_timeout: float = Field(default=10.0, gt=0, le=600,
+                                   description="seconds to reach a Ray cluster")
+
+    def resolved_kind(self) -> Kind:
+        if self.kind is not None:
+            return self.kind
+        if self.address or self.gpus_per_task:
+            return "ray"
+        return "pool" if self.workers > 1 else "inline"
+
+
+class Executor(Protocol):
+    def start(self) -> None: ...
+
+    def run(self, experiment: Any, config: Any, units: Sequence[Unit],
+            progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]: ...
+
+    def close(self) -> None: ...
+
+
+def make(settings: ExecutorConfig) -> Executor:
+    """The executor ``settings`` describe (not started; ``start()`` checks and connects)."""
+    kind = settings.resolved_kind()
+    if kind != "ray" and settings.gpus_per_task:
+        raise ExecutorError("GPUs per task apply to the ray executor only")
+    if kind != "ray" and settings.address:
+        raise ExecutorError("a cluster address applies to the ray executor only")
+    if kind == "inline":
+        if settings.workers > 1:
+            raise ExecutorError("the inline executor trains one unit at a time; use pool or "
+                                "ray for several workers")
+        return Inline()
+    if kind == "pool":
+        return Pool(settings.workers)
+    return Ray(settings)
+
+
+class Inline:
+    """Every unit in this process, one after another, with per-epoch progress."""
+
+    def start(self) -> None:
+        pass
+
+    def run(self, experiment: Any, config: Any, units: Sequence[Unit],
+            progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
+        for unit in units:
+            progress.unit(unit.label)
+            yield unit, experiment.train(config, unit, progress.advance)
+
+    def close(self) -> None:
+        pass
+
 
 _worker_state: dict[str, Any] = {}
 
 
-def train_one(config: Any, inputs: Any, job: Job,
-              on_epoch: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Train one pair model and return its store record."""
-    from ncnet.experiments import lora
-    from ncnet.experiments.lora_summary import model_record
-
-    rank, seed, i, j, checkpoint_dir = job
-    epochs = list(lora.train_pair(
-        config, rank, i, j, seed, tokenizer=inputs.tokenizer, data=inputs.data,
-        checkpoint_dir=checkpoint_dir,
-        callback=(lambda _row: on_epoch()) if on_epoch is not None else None,
-    ))
-    return model_record(rank, i, j, seed, epochs)
+def _init_worker(experiment: Any, config: Any) -> None:
+    _worker_state["job"] = (experiment, config)
 
 
-def _init_worker(config_json: dict[str, Any]) -> None:
-    from ncnet.experiments.lora import LoraConfig
-    from ncnet.sweep import prepare_lora
-
-    config = LoraConfig.model_validate(config_json)
-    _worker_state["config"] = config
-    _worker_state["inputs"] = prepare_lora(config)
+def _train_in_worker(unit: Unit) -> list[dict[str, Any]]:
+    experiment, config = _worker_state["job"]
+    return experiment.train(config, unit)
 
 
-def _train_in_worker(job: Job) -> dict[str, Any]:
-    return train_one(_worker_state["config"], _worker_state["inputs"], job)
+class Pool:
+    """``workers`` spawned processes on this machine; whole units are reported."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+
+    def start(self) -> None:
+        pass
+
+    def run(self, experiment: Any, config: Any, units: Sequence[Unit],
+            progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
+        if self.workers <= 1 or len(units) <= 1:
+            yield from Inline().run(experiment, config, units, progress)
+            return
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        progress.unit(f"{self.workers} units at a time in worker processes")
+        pool = ProcessPoolExecutor(max_workers=self.workers,
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(experiment, config))
+        try:
+            pending = {pool.submit(_train_in_worker, unit): unit for unit in units}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    unit = pending.pop(future)
+                    records = future.result()
+                    progress.advance(unit.work)
+                    yield unit, records
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        pass
 
 
-def train_models(
-    config: Any, inputs: Any, jobs: Sequence[Job], workers: int = 1,
-    on_epoch: Callable[[], None] | None = None,
-    on_start: Callable[[Job], None] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Yield the record of every job as it finishes. In this process, ``on_start(job)`` and
-    ``on_epoch()`` report progress. ``workers`` > 1 trains that many models at once in spawned
-    processes (each with ``config.threads`` threads, torch's default if unset); only whole
-    models are reported then."""
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            if on_start is not None:
-                on_start(job)
-            yield train_one(config, inputs, job, on_epoch)
-        return
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_init_worker,
-                               initargs=(config.model_dump(mode="json"),))
+def _ray_train(job: tuple[Any, Any], unit: Unit) -> list[dict[str, Any]]:
+    experiment, config = job
+    return experiment.train(config, unit)
+
+
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+"""The HTTP/2 connection preface and an empty SETTINGS frame: a gRPC server such as Ray's GCS
+answers with a SETTINGS frame of its own."""
+
+
+def probe(address: str, timeout: float) -> None:
+    """``ExecutorError`` unless a gRPC server (a Ray cluster's GCS) answers at ``HOST:PORT``
+    within ``timeout`` seconds; ``ray.init`` itself would wait minutes for a wrong address."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ExecutorError(f"Ray address {address!r} is not auto or HOST:PORT")
     try:
-        pending = {pool.submit(_train_in_worker, job) for job in jobs}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            conn.sendall(HTTP2_PREFACE)
+            head = conn.recv(9)
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise ExecutorError(f"no Ray cluster answers at {address} ({reason})") from None
+    if len(head) < 4 or head[3] != 4:  # not an HTTP/2 SETTINGS frame
+        raise ExecutorError(f"no Ray cluster answers at {address} (something else listens "
+                            "there)")
+
+
+class Ray:
+    """Units as Ray tasks (one CPU each, ``gpus_per_task`` GPUs); records stream back to the
+    driver in the order units finish (``ray.wait``). A task whose worker dies is retried up
+    to ``max_retries`` times; its records come back once."""
+
+    def __init__(self, settings: ExecutorConfig):
+        self.settings = settings
+        self._started = False
+        self._ray: Any = None
+
+    def start(self) -> None:
+        if self._ray is not None:  # started (or joined) already
+            return
+        try:
+            import ray
+        except ImportError:
+            raise ExecutorError("the ray executor needs Ray, which is not installed: "
+                                "pip install 'ncnet[ray]'") from None
+        s = self.settings
+        if s.address not in (None, "auto", "local"):
+            probe(s.address, s.connect_timeout)
+        if ray.is_initialized():  # a cluster this process joined already (e.g. a test's)
+            self._ray = ray
+            try:
+                self._check_gpus()
+            except ExecutorError:
+                self._ray = None
+                raise
+            return
+        if s.address is None and s.gpus_per_task:
+            from ncnet.devices import gpu_count
+
+            if gpu_count() == 0:
+                raise ExecutorError(f"{s.gpus_per_task:g} GPUs per task asked for, but this "
+                                    "machine has no GPU")
+        kwargs: dict[str, Any] = {"logging_level": "ERROR", "log_to_driver": False,
+                                  "include_dashboard": False}
+        if s.address in (None, "local"):
+            kwargs["num_cpus"] = s.workers if s.workers > 1 else None
+        self._ray = ray
+        try:
+            ray.init(address=s.address if s.address != "local" else None, **kwargs)
+        except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
+            if s.address == "auto":
+                raise ExecutorError("no running Ray cluster found on this machine; start one "
+                                    "with `ray start --head` or give its HOST:PORT") from None
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise ExecutorError(f"cannot reach a Ray cluster at {s.address}: {first}") from None
+        finally:
+            if not ray.is_initialized():
+                self._ray = None
+        self._started = True
+        try:
+            self._check_gpus()
+        except ExecutorError:
+            self.close()
+            raise
+
+    def _check_gpus(self) -> None:
+        if self.settings.gpus_per_task and not self._ray.cluster_resources().get("GPU", 0):
+            raise ExecutorError(f"{self.settings.gpus_per_task:g} GPUs per task asked for, "
+                                "but the Ray cluster has no GPU")
+
+    def run(self, experiment: Any, config: Any, units: Sequence[Unit],
+            progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
+        ray = self._ray
+        s = self.settings
+        task = ray.remote(_ray_train).options(num_cpus=1, num_gpus=s.gpus_per_task,
+                                              max_retries=s.max_retries)
+        job = ray.put((experiment, config))
+        pending = {task.remote(job, unit): unit for unit in units}
+        progress.unit(f"{len(units)} units as Ray tasks")
+        try:
+            while pending:
+                ready, _ = ray.wait(list(pending), num_returns=1)
+                for ref in ready:
+                    unit = pending.pop(ref)
+                    records = ray.get(ref)
+                    progress.advance(unit.work)
+                    yield unit, records
+        finally:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+
+    def close(self) -> None:
+        if self._started:
+            self._ray.shutdown()
+            self._started = False
+        self._ray = None

@@ -21,6 +21,18 @@ import pandas as pd
 from ncnet import chsh, mechanism, plots
 from ncnet.fmt import format_p
 
+PAPER_TABLE2_S = {
+    "paper-mixed": {1: 1.902, 2: 2.191, 4: 2.103, 8: 2.001, 16: 2.020, 32: 2.021},
+    "paper-multilingual": {1: 1.502, 2: 1.713, 4: 1.870, 8: 1.931, 16: 1.938, 32: 1.985},
+}
+"""The paper's Table 2: S by LoRA rank for its two suites."""
+
+PAPER_MU_GRAD_S_R1 = 0.0208
+"""The paper's Figure 4b: mean instantaneous slope of S over epochs 0-80 at r = 1 (mixed)."""
+
+PAPER_MU_GRAD_S_EPOCHS = 80
+"""The last epoch of the paper's μ∇S window; our μ∇S is comparable only over the same span."""
+
 PAPER_FIG2 = {
     "n2_below_1.5": "most of 50 runs have S < 1.5",
     "n3_all_above_2": "S > 2 in all 50 runs",
@@ -424,13 +436,13 @@ def lora_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lora_param_table(model: str, ranks: Sequence[int]) -> pd.DataFrame:
-    from ncnet.models.multitask import param_table
-
+def lora_param_table(params: Sequence[Any]) -> pd.DataFrame:
+    """Table 4 from the parameter counts the caller computed (``rank``, ``total``,
+    ``trainable``, ``ratio`` per rank)."""
     return pd.DataFrame([
         {"rank": p.rank, "total": f"{p.total:,}", "trainable": f"{p.trainable:,}",
          "trainable / total": f"{p.ratio:.4%}"}
-        for p in param_table(model, list(ranks))
+        for p in params
     ])
 
 
@@ -467,14 +479,10 @@ def _shape_sentence(summary: dict[str, Any], trend: dict[str, Any] | None) -> st
         + ("seen here." if significant and min(significant) == ranks[0] else "not seen here."))
 
 
-def write_lora_report(out: str | Path, config: Any, result: Any) -> list[str]:
-    """Figures 3-5, Tables 2 and 4 and the report of a LoRA sweep; returns the file names."""
-    from ncnet.experiments.lora_summary import (
-        PAPER_MU_GRAD_S_EPOCHS,
-        PAPER_MU_GRAD_S_R1,
-        PAPER_TABLE2_S,
-    )
-
+def write_lora_report(out: str | Path, config: Any, result: Any,
+                      params: Sequence[Any] = ()) -> list[str]:
+    """Figures 3-5, Tables 2 and 4 (``params``: parameter counts per rank) and the report of
+    a LoRA sweep; returns the file names."""
     path = Path(out)
     summary = result.summary
     paper_key = config.suite if config.suite in PAPER_TABLE2_S else "paper-mixed"
@@ -531,6 +539,6 @@ def write_lora_report(out: str | Path, config: Any, result: Any) -> list[str]:
         Block("img", "Figure 5. Pair-mean accuracy (Acc(A_i) + Acc(B_j)) / 2 per pair and "
                      "rank, their average, and S.", path="fig5.png"),
         Block("h2", "Table 4: parameters"),
-        Block("table", table=lora_param_table(config.model_name, config.ranks)),
+        Block("table", table=lora_param_table(params)),
     ]
     return ["fig3.png", "fig4.png", "fig5.png"] + write_report(path, blocks, "LoRA CHSH report")

@@ -27,13 +27,14 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from torch.nn import functional as F
 
+from ncnet.devices import check_device_name
 from ncnet.extras import require
+from ncnet.hub import hub_offline
 from ncnet.models.multitask import (
     LoraSpec,
     MultiTaskLora,
     Pooling,
     build_model,
-    hub_offline,
     resolve_model,
 )
 from ncnet.tasks.text import get_suite, load_task
@@ -64,7 +65,10 @@ class LoraConfig(BaseModel):
     pooling: Pooling = "mean"
     max_len: int = Field(default=48, gt=2)
     threads: int | None = Field(default=None, gt=0)
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N")
+    precision: Literal["fp32", "bf16"] = Field(
+        default="fp32", description="fp32 | bf16 (autocast on CUDA; fp32 is the only choice on "
+        "the CPU)")
     train_size: int = Field(default=600, gt=0)
     test_size: int = Field(default=300, gt=0)
     data_seed: int = 0
@@ -79,6 +83,11 @@ class LoraConfig(BaseModel):
         if bad or not v:
             raise ValueError(f"ranks must be positive integers, got {list(v)}")
         return v
+
+    @field_validator("device")
+    @classmethod
+    def _device_name(cls, v: str) -> str:
+        return check_device_name(v)
 
     @model_validator(mode="after")
     def _suite(self) -> LoraConfig:
@@ -183,6 +192,7 @@ def predict(
     pad_id: int,
     device: torch.device,
     batch_size: int = 128,
+    precision: str = "fp32",
 ) -> torch.Tensor:
     """Predicted class per item ``(n,)``, batches formed in length order for speed."""
     was_training = model.training
@@ -192,9 +202,19 @@ def predict(
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         ids, mask = collate([data.ids[k] for k in idx], pad_id, device)
-        preds[idx] = model(ids, mask, head).argmax(-1).cpu()
+        with autocast(precision, device):
+            preds[idx] = model(ids, mask, head).argmax(-1).cpu()
     model.train(was_training)
     return preds
+
+
+def autocast(precision: str, device: torch.device):
+    """bf16 autocast on CUDA for ``precision == "bf16"``; otherwise a no-op context."""
+    import contextlib
+
+    if precision == "bf16" and device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def outcomes(preds: torch.Tensor, labels: torch.Tensor) -> list[int]:
@@ -246,7 +266,9 @@ def train_heads(
             for h, task in enumerate(tasks):
                 idx = plans[h][s]
                 ids, mask = collate([task.train.ids[k] for k in idx], pad_id, device)
-                ce = F.cross_entropy(model(ids, mask, h), task.train.labels[idx].to(device))
+                with autocast(cfg.precision, device):
+                    logits = model(ids, mask, h)
+                ce = F.cross_entropy(logits.float(), task.train.labels[idx].to(device))
                 totals[h] += float(ce.detach())
                 loss = loss + ce
             opt.zero_grad(set_to_none=True)
@@ -266,11 +288,13 @@ def train_pair(
     checkpoint_dir: str | Path | None = None,
     tokenizer=None,
     data: dict[str, TaskData] | None = None,
+    artifacts: dict[str, bytes] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Train the model of setting pair ``(i, j)`` and yield one result dict per epoch.
 
     ``data`` may hold already tokenized tasks by name (reused across pairs and ranks).
-    With ``checkpoint_dir`` the final adapter + heads are saved there (:func:`save_checkpoint`).
+    With ``checkpoint_dir`` the final adapter + heads are saved there (:func:`save_checkpoint`);
+    ``artifacts`` receives the same files as {name: bytes} (:func:`checkpoint_files`).
     """
     cfg.spec(rank)
     tokenizer = tokenizer or load_tokenizer(cfg.model_name)
@@ -287,7 +311,8 @@ def train_pair(
     for epoch, model, losses in train_heads(cfg, rank, seed, tasks, pad_id):
         train_s = time.perf_counter() - start
         out_a, out_b = (
-            outcomes(predict(model, t.test, h, pad_id, device), t.test.labels)
+            outcomes(predict(model, t.test, h, pad_id, device, precision=cfg.precision),
+                     t.test.labels)
             for h, t in enumerate(tasks)
         )
         n = min(len(out_a), len(out_b))
@@ -308,13 +333,11 @@ def train_pair(
         if callback is not None:
             callback(row)
         yield row
+    meta = {"rank": rank, "i": i, "j": j, "seed": seed, "epoch": cfg.epochs}
     if checkpoint_dir is not None and model is not None:
-        save_checkpoint(
-            model,
-            checkpoint_dir,
-            cfg,
-            {"rank": rank, "i": i, "j": j, "seed": seed, "epoch": cfg.epochs},
-        )
+        save_checkpoint(model, checkpoint_dir, cfg, meta)
+    if artifacts is not None and model is not None:
+        artifacts.update(checkpoint_files(model, cfg, meta))
 
 
 def run_pair(cfg: LoraConfig, rank: int, i: int, j: int, seed: int, **kw: Any) -> list[dict]:
@@ -357,15 +380,22 @@ def save_checkpoint(
     model: MultiTaskLora, directory: str | Path, cfg: LoraConfig, meta: dict[str, Any]
 ) -> Path:
     """Write the trainable tensors (LoRA + heads) and ``meta.json`` (config + run keys)."""
-    from safetensors.torch import save_file
-
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
-    state = {k: v.contiguous() for k, v in model.trainable_state().items()}
-    save_file(state, str(path / CHECKPOINT_WEIGHTS))
-    doc = {"config": cfg.model_dump(mode="json"), **meta}
-    (path / CHECKPOINT_META).write_text(json.dumps(doc, indent=2, sort_keys=True))
+    for name, blob in checkpoint_files(model, cfg, meta).items():
+        (path / name).write_bytes(blob)
     return path
+
+
+def checkpoint_files(model: MultiTaskLora, cfg: LoraConfig, meta: dict[str, Any]):
+    """The files of a checkpoint as {name: bytes}: the trainable tensors (LoRA + heads) in
+    safetensors format and ``meta.json`` (config + run keys)."""
+    from safetensors.torch import save
+
+    state = {k: v.contiguous() for k, v in model.trainable_state().items()}
+    doc = {"config": cfg.model_dump(mode="json"), **meta}
+    return {CHECKPOINT_WEIGHTS: save(state),
+            CHECKPOINT_META: json.dumps(doc, indent=2, sort_keys=True).encode()}
 
 
 def load_checkpoint(directory: str | Path) -> tuple[MultiTaskLora, LoraConfig, dict[str, Any]]:
@@ -389,3 +419,205 @@ def load_checkpoint(directory: str | Path) -> tuple[MultiTaskLora, LoraConfig, d
         raise ValueError(f"checkpoint {path} lacks {len(missing)} trainable tensors")
     model.load_state_dict(state, strict=False)
     return model, cfg, meta
+
+
+# --------------------------------------------------------------------------------------------
+# The sweep seam (ncnet.experiments.base): one unit per pair model
+# --------------------------------------------------------------------------------------------
+
+LORA_EXPERIMENT = "lora"
+LORA_ID_COLUMNS = ("experiment", "run", "seed", "rank")
+LORA_RUNTIME_FIELDS = {"ranks", "seeds", "threads", "device", "cache_dir"}
+
+
+def lora_identity(config: LoraConfig) -> dict[str, Any]:
+    """The fields of a LoRA config that decide a model's record (not which models exist). A
+    field left at a default that predates it is left out, so old hashes stay."""
+    data = config.model_dump(mode="json", exclude=LORA_RUNTIME_FIELDS)
+    if data.get("precision") == "fp32":
+        del data["precision"]
+    data["model"] = config.model_name
+    return data
+
+
+def lora_hash(config: LoraConfig) -> str:
+    import hashlib
+
+    blob = json.dumps(lora_identity(config), sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+@dataclass
+class LoraInputs:
+    """The tokenizer and the four tokenized tasks of a LoRA config."""
+
+    tokenizer: Any
+    data: dict[str, Any]
+
+
+def prepare_lora(config: LoraConfig) -> LoraInputs:
+    """Load the tokenizer and all four tasks; any bad model or data file raises ValueError
+    here, before a store or output directory is touched."""
+    tokenizer = load_tokenizer(config.model_name)
+    data: dict[str, Any] = {}
+    for head in ("A", "B"):
+        for index in (1, 2):
+            name = config.task(head, index)
+            if name not in data:
+                data[name] = load_task_data(config, name, tokenizer)
+    return LoraInputs(tokenizer, data)
+
+
+_INPUTS: dict[str, LoraInputs] = {}  # per process: what prepare_lora loaded, by config
+
+
+def inputs_for(config: LoraConfig) -> LoraInputs:
+    """:func:`prepare_lora` once per process and config (workers reuse it across units)."""
+    key = json.dumps(config.model_dump(mode="json"), sort_keys=True)
+    if key not in _INPUTS:
+        _INPUTS.clear()
+        _INPUTS[key] = prepare_lora(config)
+    return _INPUTS[key]
+
+
+def check_runtime(config: LoraConfig) -> str:
+    """The resolved device; ``ValueError`` if it is missing here or the precision needs CUDA."""
+    from ncnet.devices import resolve_device as checked_device
+
+    device = checked_device(config.device)
+    if config.precision == "bf16" and not device.startswith("cuda"):
+        raise ValueError(f"precision bf16 needs a CUDA device; this run is on {device}, where "
+                         "fp32 is the only choice")
+    return device
+
+
+def collect_lora(config: LoraConfig, stored: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored model records of the ranks and seeds ``config`` asks for."""
+    wanted_ranks, wanted_seeds = set(config.ranks), set(config.seeds)
+    return [r for r in stored.values() if r["rank"] in wanted_ranks and r["seed"] in wanted_seeds]
+
+
+class LoraExperiment:
+    """Section 5 on the sweep seam: a unit is one pair model (rank, seed, i, j); its record
+    holds every epoch's outcomes, and its adapter and heads come back as checkpoint files."""
+
+    name = LORA_EXPERIMENT
+    config_type = LoraConfig
+    stores = (LORA_EXPERIMENT,)
+    id_columns = LORA_ID_COLUMNS
+    options: dict[str, Any] = {"slope_window": 80}
+
+    def __init__(self, slope_window: int = 80):
+        if slope_window < 1:
+            raise ValueError(f"slope window {slope_window} must be a whole number >= 1")
+        self.slope_window = slope_window
+
+    def config_hash(self, config: LoraConfig) -> str:
+        return lora_hash(config)
+
+    def prepare(self, config: LoraConfig) -> None:
+        check_runtime(config)
+        inputs_for(config)
+
+    def planned(self, config: LoraConfig) -> list[str]:
+        from ncnet.experiments.lora_summary import model_key
+
+        return [model_key(rank, i, j, seed) for rank in config.ranks for seed in config.seeds
+                for i, j in ((1, 1), (1, 2), (2, 1), (2, 2))]
+
+    def units(self, config: LoraConfig, done: dict[str, set[str]]) -> list:
+        from ncnet.experiments.base import Unit
+        from ncnet.experiments.lora_summary import model_key
+
+        have = done.get(LORA_EXPERIMENT, set())
+        return [Unit(store=LORA_EXPERIMENT, key=model_key(rank, i, j, seed),
+                     keys=(model_key(rank, i, j, seed),), work=config.epochs + 1,
+                     label=f"r={rank} seed={seed} pair ({i},{j})", spec=(rank, seed, i, j))
+                for rank in config.ranks for seed in config.seeds
+                for i, j in ((1, 1), (1, 2), (2, 1), (2, 2))
+                if model_key(rank, i, j, seed) not in have]
+
+    def train(self, config: LoraConfig, unit: Any,
+              progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+        from ncnet.experiments.base import FILES
+        from ncnet.experiments.lora_summary import model_record
+
+        rank, seed, i, j = unit.spec
+        inputs = inputs_for(config)
+        files: dict[str, bytes] = {}
+        epochs = list(train_pair(
+            config, rank, i, j, seed, tokenizer=inputs.tokenizer, data=inputs.data,
+            artifacts=files, callback=(lambda _row: progress(1)) if progress else None,
+        ))
+        record = model_record(rank, i, j, seed, epochs)
+        folder = f"checkpoints/{lora_hash(config)}/{record['key']}"
+        record[FILES] = {f"{folder}/{name}": blob for name, blob in files.items()}
+        return [record]
+
+    def collect(self, config: LoraConfig, stored: dict[str, Any]) -> list[dict[str, Any]]:
+        return collect_lora(config, stored.get(LORA_EXPERIMENT, {}))
+
+    def reload(self, config_json: dict[str, Any], stored: dict[str, Any]) -> LoraConfig:
+        """The stored config, widened to every rank and seed stored under its hash (e.g. from
+        sweeps of disjoint ranks into one directory)."""
+        config = LoraConfig.model_validate(config_json)
+        records = list(stored.get(LORA_EXPERIMENT, {}).values())
+        if records:
+            config = config.model_copy(update={
+                "ranks": tuple(sorted({r["rank"] for r in records})),
+                "seeds": tuple(sorted({r["seed"] for r in records})),
+            })
+        return config
+
+    def summarize(self, config: LoraConfig, digest: str, records: Any):
+        from ncnet.experiments.base import Outputs
+        from ncnet.experiments.lora_summary import epoch_rows, final_rows, rank_trend, summarize
+
+        rows = final_rows(records)
+        epochs = epoch_rows(records)
+        summary = summarize(rows, epochs, self.slope_window)
+        doc = {"experiment": LORA_EXPERIMENT, "config_hash": digest,
+               "config": config.model_dump(mode="json"), "slope_window": self.slope_window,
+               "by_rank": summary, "rank_trend": rank_trend(records, rows)}
+        return Outputs(rows=rows, summary=summary, doc=doc,
+                       tables={"epochs.csv": (epochs, ("rank", "seed", "epoch"))})
+
+    def headline(self, result: Any) -> str:
+        return (f"{result.trained.get(LORA_EXPERIMENT, 0)} pair models trained, "
+                f"{result.complete_before} already in the store (config {result.config_hash})")
+
+    def console_tables(self, summary: dict[str, Any]) -> list:
+        from ncnet.experiments.base import TableData
+        from ncnet.fmt import format_p
+
+        t = TableData("CHSH S per LoRA rank (four pair models per rank and seed)",
+                      ["rank", "seeds", "mean S", "CI seeds (t)", "CI items", "p Holm",
+                       "S indep."], [])
+        for r, e in summary.items():
+            s = e["S"]
+            seeds_ci = s.get("ci_over_seeds")
+            t.rows.append([
+                r, str(e["seeds"]), f"{s['mean']:.3f}",
+                f"[{seeds_ci[0]:.2f}, {seeds_ci[1]:.2f}]" if seeds_ci else "— 1 seed",
+                " ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in s["ci_over_items"]),
+                " ".join(format_p(p) for p in s.get("p_S_above_2_holm", s["p_S_above_2"])),
+                f"{e['S_product']:.3f}"])
+        items = sorted({n for e in summary.values() for n in e["S"].get("items", []) if n})
+        schemes = sorted({x for e in summary.values()
+                          for x in e["S"].get("ci_over_items_scheme", [])})
+        t.caption = (f"CI seeds: Student t over the seeds; CI items ({', '.join(schemes)}, "
+                     f"{'/'.join(map(str, items))} items): one per seed; p: one-sided test of "
+                     "S > 2 per seed, Holm-adjusted over ranks and seeds")
+        return [t]
+
+    def write_report(self, out: Any, config: LoraConfig, result: Any) -> list[str]:
+        from types import SimpleNamespace
+
+        from ncnet.models.multitask import param_table
+        from ncnet.report import write_lora_report
+
+        view = SimpleNamespace(summary=result.summary, epochs=result.tables["epochs.csv"][0],
+                               slope_window=self.slope_window, config_hash=result.config_hash,
+                               trend=result.doc.get("rank_trend"))
+        return write_lora_report(out, config, view, param_table(config.model_name,
+                                                                list(config.ranks)))

@@ -14,18 +14,6 @@ import numpy as np
 
 from ncnet import chsh
 
-PAPER_TABLE2_S = {
-    "paper-mixed": {1: 1.902, 2: 2.191, 4: 2.103, 8: 2.001, 16: 2.020, 32: 2.021},
-    "paper-multilingual": {1: 1.502, 2: 1.713, 4: 1.870, 8: 1.931, 16: 1.938, 32: 1.985},
-}
-"""The paper's Table 2: S by LoRA rank for its two suites."""
-
-PAPER_MU_GRAD_S_R1 = 0.0208
-"""The paper's Figure 4b: mean instantaneous slope of S over epochs 0-80 at r = 1 (mixed)."""
-
-PAPER_MU_GRAD_S_EPOCHS = 80
-"""The last epoch of the paper's μ∇S window; our μ∇S is comparable only over the same span."""
-
 
 def model_key(rank: int, i: int, j: int, seed: int) -> str:
     """Store key of one pair model."""
@@ -87,24 +75,15 @@ def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[di
         score = _score(members, -1, n_boot)
         row: dict[str, Any] = {"experiment": "lora", "run": seed, "seed": seed, "rank": rank,
                                "epoch": members[0]["epochs"][-1]["epoch"]}
-        for i, j in chsh.PAIRS:
-            row[f"C{i}{j}"] = float(score.C[i - 1, j - 1])
-        row["S"] = float(score.S)
+        cols = chsh.chsh_row(score.C, score.acc_a, score.acc_b, c_product=True)
+        row.update({k: cols.pop(k) for k in ("C11", "C12", "C21", "C22", "S")})
         row["S_ci_lo"], row["S_ci_hi"] = (float(v) for v in score.ci)
         row["S_ci_scheme"] = score.scheme
         row["p_S_above_2"] = float(score.test["p_value"])
         if score.scheme == chsh.PAIRED_SCHEME:
             old = _score(members, -1, n_boot, paired=False)
             row["S_ci_lo_independent"], row["S_ci_hi_independent"] = (float(v) for v in old.ci)
-        for i, j in chsh.PAIRS:
-            row[f"acc_A{i}_B{j}"] = float(score.acc_a[i - 1, j - 1])
-            row[f"acc_B{j}_A{i}"] = float(score.acc_b[i - 1, j - 1])
-        for i, j in chsh.PAIRS:
-            row[f"C{i}{j}_product"] = float(score.c_product[i - 1, j - 1])
-        row["S_product"] = float(score.s_product)
-        for t in (1, 2):
-            row[f"gap_A{t}"] = float(score.gap_a[t - 1])
-            row[f"gap_B{t}"] = float(score.gap_b[t - 1])
+        row.update(cols)
         row["items"] = int(score.ci_units)
         rows.append(row)
     return rows
@@ -163,12 +142,9 @@ def epoch_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         for k in range(n_epochs):
             a = [chsh.from_pm_string(m["epochs"][k]["A"]) for m in members]
             b = [chsh.from_pm_string(m["epochs"][k]["B"]) for m in members]
-            c = [float((a_p * b_p).mean()) for a_p, b_p in zip(a, b, strict=True)]
             row: dict[str, Any] = {"rank": rank, "seed": seed,
                                    "epoch": members[0]["epochs"][k]["epoch"]}
-            for p, (i, j) in enumerate(chsh.PAIRS):
-                row[f"C{i}{j}"] = c[p]
-            row["S"] = float(chsh.chsh_value(np.reshape(c, (2, 2))))
+            row.update(chsh.chsh_row(chsh.pair_correlators(a, b)))
             for p, (i, j) in enumerate(chsh.PAIRS):
                 e = members[p]["epochs"][k]
                 row[f"acc_A{i}_B{j}"], row[f"acc_B{j}_A{i}"] = e["acc_A"], e["acc_B"]

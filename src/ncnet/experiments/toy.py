@@ -20,6 +20,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ncnet import chsh
+from ncnet.devices import check_device_name, resolve_device
 from ncnet.models.ncnet import (
     Init,
     Loss,
@@ -60,9 +61,10 @@ class ToyConfig(BaseModel):
     seed: int = Field(default=0, ge=0, lt=2**63)
     joint: bool = Field(default=True, description="also train the four-head control")
     dtype: Literal["float64", "float32"] = "float64"
-    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    device: str = Field(default="cpu", description="cpu | cuda | cuda:N | auto")
     threads: int = Field(default=1, ge=1, le=256, description="torch CPU threads")
-    chunk_runs: int = Field(default=100, ge=1, description="runs trained per batch")
+    chunk_runs: int | None = Field(default=None, ge=1, description="runs trained per batch "
+                                   "(default: 100 on CPU; on CUDA as many as memory allows)")
     record_every: int = Field(default=50, ge=0, description="store losses every k epochs")
 
     @field_validator("hidden")
@@ -72,6 +74,11 @@ class ToyConfig(BaseModel):
         if bad:
             raise ValueError(f"hidden size {bad[0]} must be a whole number from 1 to 4096")
         return sorted(dict.fromkeys(v))
+
+    @field_validator("device")
+    @classmethod
+    def _device_name(cls, v: str) -> str:
+        return check_device_name(v)
 
     def identity(self) -> dict[str, Any]:
         """The fields that decide a run's outcome."""
@@ -89,11 +96,8 @@ class ToyConfig(BaseModel):
         )
 
     def resolved_device(self) -> str:
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device 'cuda' is not available here; allowed: cpu, auto")
-        return self.device
+        """The torch device of this run; ``ValueError`` if it does not exist here."""
+        return resolve_device(self.device)
 
 
 def run_key(hidden: int, run: int) -> str:
@@ -133,43 +137,18 @@ def joint_outcomes(correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def pair_rows(a: np.ndarray, b: np.ndarray) -> list[dict[str, Any]]:
     """CHSH columns of each run from outcomes (R, 2, 2, N): C's, S, head accuracies,
-    signalling gaps and the product-of-marginals prediction."""
-    c = chsh.correlators(a, b)
-    s = chsh.chsh_value(c)
-    acc_a, acc_b = chsh.marginals(a, b)
-    gap_a, gap_b = chsh.signalling_gap(acc_a, acc_b)
-    c_prod = chsh.product_prediction(acc_a, acc_b)
-    s_prod = chsh.chsh_value(c_prod)
-    rows = []
-    for r in range(a.shape[0]):
-        row: dict[str, Any] = {}
-        for i, j in chsh.PAIRS:
-            row[f"C{i}{j}"] = float(c[r, i - 1, j - 1])
-        row["S"] = float(s[r])
-        for i, j in chsh.PAIRS:
-            row[f"acc_A{i}_B{j}"] = float(acc_a[r, i - 1, j - 1])
-            row[f"acc_B{j}_A{i}"] = float(acc_b[r, i - 1, j - 1])
-        for t in (1, 2):
-            row[f"gap_A{t}"] = float(gap_a[r, t - 1])
-            row[f"gap_B{t}"] = float(gap_b[r, t - 1])
-        row["S_product"] = float(s_prod[r])
-        rows.append(row)
-    return rows
+    signalling gaps and the product-of-marginals prediction (:func:`ncnet.chsh.chsh_rows`)."""
+    return chsh.chsh_rows(a, b)
 
 
 def joint_rows(a: np.ndarray, b: np.ndarray) -> list[dict[str, Any]]:
     """Control columns of each run: ``C11_joint`` .. ``C22_joint``, ``S_joint`` and the four
     heads' accuracies ``acc_joint_A1`` .. ``acc_joint_B2``."""
-    c = chsh.correlators(a, b)
-    s = chsh.chsh_value(c)
-    rows = []
-    for r in range(a.shape[0]):
-        row = {f"C{i}{j}_joint": float(c[r, i - 1, j - 1]) for i, j in chsh.PAIRS}
-        row["S_joint"] = float(s[r])
+    rows = chsh.chsh_rows(a, b, suffix="_joint", accuracies=False)
+    for r, row in enumerate(rows):
         for t in (1, 2):
             row[f"acc_joint_A{t}"] = float((a[r, t - 1, 0] > 0).mean())
             row[f"acc_joint_B{t}"] = float((b[r, 0, t - 1] > 0).mean())
-        rows.append(row)
     return rows
 
 
@@ -350,7 +329,7 @@ def _mean_columns(row: dict[str, Any]) -> list[str]:
 
 
 def _ci(values: np.ndarray, n_boot: int) -> list[float]:
-    lo, hi = chsh.bootstrap_ci(np.asarray(values, dtype=np.float64), n_boot=n_boot)
+    lo, hi = chsh.bootstrap_mean_ci(np.asarray(values, dtype=np.float64), n_boot=n_boot)
     return [lo, hi]
 
 
@@ -365,3 +344,163 @@ def _describe(s: np.ndarray, n_boot: int) -> dict[str, Any]:
         "max": float(s.max()),
         "ci": _ci(s, n_boot),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# The sweep seam (ncnet.experiments.base): units of runs, records, tables, report
+# --------------------------------------------------------------------------------------------
+
+TOY_ID_COLUMNS = ("experiment", "run", "seed", "hidden")
+CPU_CHUNK_RUNS = 100
+"""Runs per batch on the CPU (the results do not depend on it; the run time barely does)."""
+
+
+def run_bytes(config: ToyConfig) -> int:
+    """Device memory one run's models take while they train (all of a run's models, with the
+    optimizer state and the work buffers of :func:`ncnet.models.ncnet.train_batched`, twice
+    over for temporaries)."""
+    item = 8 if config.dtype == "float64" else 4
+    h, n, d = max(config.hidden), 16, 4
+    per_model = []
+    for k, models in ((2, 4), (4, 1 if config.joint else 0)):
+        params = h * (d + 1) + k * (h + 1)
+        per_model.append(models * (8 * params + n * (4 * h + 4 * k + h * k)))
+    return 2 * item * max(per_model)
+
+
+def runs_per_batch(config: ToyConfig, device: str) -> int:
+    """``chunk_runs`` if set; else on the CPU :data:`CPU_CHUNK_RUNS`; on CUDA as many runs as
+    half of the device's free memory holds (:func:`run_bytes` each)."""
+    if config.chunk_runs is not None:
+        return config.chunk_runs
+    if not device.startswith("cuda"):
+        return CPU_CHUNK_RUNS
+    free, _total = torch.cuda.mem_get_info(torch.device(device))
+    fits = int(free // 2 // run_bytes(config))
+    return max(1, min(fits, len(config.hidden) * config.runs))
+
+
+def collect_toy(config: ToyConfig, pairs: dict[str, dict[str, Any]],
+                joint: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored records of the runs ``config`` asks for, pair and joint columns merged by key,
+    in sweep order; runs not (yet) stored are left out."""
+    merged = []
+    for hidden, run in planned_runs(config):
+        key = run_key(hidden, run)
+        if key not in pairs:
+            continue
+        rec = {"experiment": EXPERIMENT, "seed": config.seed, **pairs[key]}
+        if config.joint and key in joint:
+            rec.update({k: v for k, v in joint[key].items() if k not in rec})
+        merged.append(rec)
+    return merged
+
+
+def summary_json(config: ToyConfig, summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "experiment": EXPERIMENT,
+        "config_hash": config.config_hash(),
+        "config": config.model_dump(mode="json"),
+        "by_hidden": summary,
+    }
+
+
+def console_tables(summary: dict[str, Any]) -> list:
+    """Per hidden size n: S with its CI and test, then the mean correlators (fits 80 columns)."""
+    from ncnet.experiments.base import TableData
+    from ncnet.fmt import format_num, format_p
+
+    s_table = TableData("CHSH S per hidden size n (four separately trained models per run)",
+                        ["n", "runs", "mean S [95% CI]", "max", "S>2 [95% CI]", "p Holm",
+                         "joint max"], [])
+    c_table = TableData("mean correlators and the product-of-marginals S",
+                        ["n", "C11", "C12", "C21", "C22", "S if independent"], [])
+    for n, e in summary.items():
+        s = e["S"]
+        test = e.get("S_test") or {}
+        joint = e.get("S_joint")
+        s_table.rows.append([
+            n, str(e["runs"]), f"{s['mean']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]",
+            f"{s['max']:.2f}",
+            "{:.0%} [{:.0%},{:.0%}]".format(e["fraction_S_above_2"],
+                                          *e["fraction_S_above_2_ci"]),
+            format_p(test.get("p_holm")), format_num(joint["max"], 2) if joint else "—",
+        ])
+        c_table.rows.append([n, *(format_num(e[f"C{i}{j}"]["mean"]) for i, j in chsh.PAIRS),
+                             format_num(e["S_product"]["mean"])])
+    return [s_table, c_table]
+
+
+class ToyExperiment:
+    """Section 4 on the sweep seam: a unit is a batch of runs of one store (pair models or
+    the joint control), at most :func:`runs_per_batch` runs."""
+
+    name = EXPERIMENT
+    config_type = ToyConfig
+    stores = (EXPERIMENT, JOINT_EXPERIMENT)
+    id_columns = TOY_ID_COLUMNS
+    options: dict[str, Any] = {}
+
+    def config_hash(self, config: ToyConfig) -> str:
+        return config.config_hash()
+
+    def prepare(self, config: ToyConfig) -> None:
+        config.resolved_device()
+
+    def planned(self, config: ToyConfig) -> list[str]:
+        return [run_key(h, r) for h, r in planned_runs(config)]
+
+    def units(self, config: ToyConfig, done: dict[str, set[str]]) -> list:
+        from ncnet.experiments.base import Unit
+
+        size = runs_per_batch(config, config.resolved_device())
+        out = []
+        for store in self.stores if config.joint else self.stores[:1]:
+            todo = [hr for hr in planned_runs(config) if run_key(*hr) not in done.get(store, ())]
+            for chunk in chunks(todo, size):
+                keys = tuple(run_key(*hr) for hr in chunk)
+                out.append(Unit(store=store, key=f"{store}:{keys[0]}..{keys[-1]}:{len(keys)}",
+                                keys=keys, work=config.epochs,
+                                label=f"{'joint controls' if store != EXPERIMENT else 'runs'} "
+                                      f"{keys[0]} .. {keys[-1]}",
+                                spec=tuple(chunk)))
+        return out
+
+    def train(self, config: ToyConfig, unit: Any,
+              progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+        last = [0]
+
+        def report(epoch: int) -> None:
+            if progress is not None:
+                progress(epoch - last[0])
+            last[0] = epoch
+
+        train = train_joint_runs if unit.store == JOINT_EXPERIMENT else train_pair_runs
+        return train(config, list(unit.spec), report)
+
+    def collect(self, config: ToyConfig, stored: dict[str, Any]) -> list[dict[str, Any]]:
+        return collect_toy(config, stored.get(EXPERIMENT, {}), stored.get(JOINT_EXPERIMENT, {}))
+
+    def reload(self, config_json: dict[str, Any], stored: dict[str, Any]) -> ToyConfig:
+        return ToyConfig.model_validate(config_json)
+
+    def summarize(self, config: ToyConfig, digest: str, records: Sequence[dict[str, Any]]):
+        from ncnet.experiments.base import Outputs
+
+        summary = summarize(records)
+        return Outputs(rows=list(records), summary=summary, doc=summary_json(config, summary))
+
+    def headline(self, result: Any) -> str:
+        joint = result.trained.get(JOINT_EXPERIMENT) if result.config.joint else None
+        return (f"{result.trained.get(EXPERIMENT, 0)} runs trained"
+                + (f" (+{joint} joint controls)" if joint is not None else "")
+                + f", {result.complete_before} already complete in the store "
+                f"(config {result.config_hash})")
+
+    def console_tables(self, summary: dict[str, Any]) -> list:
+        return console_tables(summary)
+
+    def write_report(self, out: Any, config: ToyConfig, result: Any) -> list[str]:
+        from ncnet.report import write_toy_report
+
+        return write_toy_report(out, config, result.records, result.summary)

@@ -14,9 +14,7 @@ paper's Table 4 totals include), plus adapters and heads.
 from __future__ import annotations
 
 import contextlib
-import os
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from ncnet.extras import require
+from ncnet.hub import hub_allowed, hub_offline  # noqa: F401  (moved to ncnet.hub)
 
 Pooling = Literal["mean", "cls", "pooler"]
 
@@ -101,39 +100,6 @@ def expected_trainable(layers: int, hidden: int, rank: int, n_targets: int = 2) 
     if rank <= 0:
         raise ValueError(f"rank must be a positive integer, got {rank}")
     return n_targets * layers * rank * (hidden + hidden) + 2 * (hidden * 2 + 2)
-
-
-def hub_allowed() -> bool:
-    """Hub access only with ``NCNET_ALLOW_HUB=1`` or an explicit ``HF_HUB_OFFLINE`` setting."""
-    return os.environ.get("NCNET_ALLOW_HUB") == "1" or "HF_HUB_OFFLINE" in os.environ
-
-
-@contextlib.contextmanager
-def hub_offline() -> Iterator[None]:
-    """Offline Hugging Face hub (fail in seconds, no retries) unless :func:`hub_allowed`.
-
-    The hub libraries read ``HF_HUB_OFFLINE`` at import, so their module constants are switched
-    too, and restored on exit.
-    """
-    if hub_allowed():
-        yield
-        return
-    import sys
-
-    import huggingface_hub.constants as hub_constants
-
-    targets = [(hub_constants, "HF_HUB_OFFLINE")]
-    if "datasets" in sys.modules:
-        config = sys.modules["datasets"].config
-        targets += [(config, "HF_HUB_OFFLINE"), (config, "HF_DATASETS_OFFLINE")]
-    saved = [(obj, attr, getattr(obj, attr)) for obj, attr in targets]
-    for obj, attr in targets:
-        setattr(obj, attr, True)
-    try:
-        yield
-    finally:
-        for obj, attr, value in saved:
-            setattr(obj, attr, value)
 
 
 def load_config(name: str):

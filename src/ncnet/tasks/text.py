@@ -29,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from ncnet.extras import require
+from ncnet.hub import hub_offline
 from ncnet.tasks import offline
 
 SPLITS = ("train", "test")
@@ -216,8 +217,6 @@ def has_local(data_dir: str | Path | None, task: str) -> bool:
 
 
 def _hub_rows(spec: TaskSpec, split: str, cache_dir: Path):
-    from ncnet.models.multitask import hub_offline  # here: the registry alone needs no torch
-
     datasets = require("datasets")
 
     try:

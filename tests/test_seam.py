@@ -1,0 +1,148 @@
+"""The experiment seam: one CHSH row builder, and a third experiment needs only a module and a
+registry entry (no CLI or sweep change)."""
+
+import json
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from ncnet import chsh, experiments
+from ncnet.cli import app
+from ncnet.experiments import lora_summary, toy
+from ncnet.experiments.base import Outputs, TableData, Unit
+
+
+def test_chsh_rows_match_the_formulas():
+    rng = np.random.default_rng(0)
+    a = rng.choice([-1, 1], size=(5, 2, 2, 16))
+    b = rng.choice([-1, 1], size=(5, 2, 2, 16))
+    rows = chsh.chsh_rows(a, b)
+    for r, row in enumerate(rows):
+        c = (a[r] * b[r]).mean(-1)
+        assert row["S"] == c[0, 0] + c[0, 1] + c[1, 0] - c[1, 1]
+        acc_a, acc_b = (a[r] > 0).mean(-1), (b[r] > 0).mean(-1)
+        assert row["acc_A2_B1"] == acc_a[1, 0] and row["acc_B1_A2"] == acc_b[1, 0]
+        assert row["gap_A1"] == acc_a[0, 0] - acc_a[0, 1]
+        assert row["gap_B2"] == acc_b[0, 1] - acc_b[1, 1]
+        p = (2 * acc_a - 1) * (2 * acc_b - 1)
+        assert abs(row["S_product"] - (p[0, 0] + p[0, 1] + p[1, 0] - p[1, 1])) < 1e-15
+    assert toy.pair_rows(a, b) == rows
+    joint = toy.joint_rows(a, b)
+    assert [r["S_joint"] for r in joint] == [r["S"] for r in rows]
+
+
+def test_lora_rows_use_the_one_builder():
+    rng = np.random.default_rng(1)
+    records = []
+    for i, j in chsh.PAIRS:
+        epochs = []
+        for e in range(3):
+            oa, ob = rng.choice([-1, 1], size=(2, 9 + i + j))
+            epochs.append({"epoch": e, "outcomes_A": oa, "outcomes_B": ob, "acc_A": 0.5,
+                           "acc_B": 0.5, "loss_A": 1.0, "loss_B": 1.0})
+        records.append(lora_summary.model_record(2, i, j, 7, epochs))
+    final = lora_summary.final_rows(records, n_boot=50)[0]
+    last = lora_summary.epoch_rows(records)[-1]
+    a = [chsh.from_pm_string(r["epochs"][-1]["A"]) for r in records]
+    b = [chsh.from_pm_string(r["epochs"][-1]["B"]) for r in records]
+    c = chsh.pair_correlators(a, b)
+    assert final["S"] == last["S"] == chsh.chsh_value(c)
+    assert {"C22_product", "S_product", "gap_A1", "acc_B2_A1"} <= set(final)
+
+
+class Coin:
+    """A third experiment in a few lines: each unit flips ±1 outcomes for the four pairs."""
+
+    name = "coin"
+    config_type = None  # set below
+    stores = ("coin",)
+    id_columns = ("experiment", "run", "seed")
+    options: dict = {}
+
+    def config_hash(self, config):
+        return f"coin{config.seed}"
+
+    def prepare(self, config):
+        pass
+
+    def planned(self, config):
+        return [f"r{r}" for r in range(config.runs)]
+
+    def units(self, config, done):
+        return [Unit("coin", k, (k,), 1, k, int(k[1:])) for k in self.planned(config)
+                if k not in done.get("coin", ())]
+
+    def train(self, config, unit, progress=None):
+        rng = np.random.default_rng([config.seed, unit.spec])
+        a, b = rng.choice([-1, 1], size=(2, 1, 2, 2, 32))
+        return [{"key": unit.key, "run": unit.spec, **chsh.chsh_rows(a, b)[0]}]
+
+    def collect(self, config, stored):
+        return sorted(stored.get("coin", {}).values(), key=lambda r: r["run"])
+
+    def reload(self, config_json, stored):
+        return self.config_type.model_validate(config_json)
+
+    def summarize(self, config, digest, records):
+        rows = [{"experiment": "coin", "seed": config.seed, **r} for r in records]
+        summary = {"S": float(np.mean([r["S"] for r in rows]))}
+        return Outputs(rows, summary, {"experiment": "coin", "summary": summary})
+
+    def headline(self, result):
+        return f"{result.trained['coin']} coins flipped"
+
+    def console_tables(self, summary):
+        return [TableData("coin", ["mean S"], [[f"{summary['S']:.3f}"]])]
+
+    def write_report(self, out, config, result):
+        (out / "coin.txt").write_text(str(result.summary["S"]))
+        return ["coin.txt"]
+
+
+def test_a_third_experiment_is_a_module_and_a_registry_entry(tmp_path, monkeypatch):
+    from pydantic import BaseModel
+
+    class CoinConfig(BaseModel):
+        runs: int = 3
+        seed: int = 0
+
+    module = types.ModuleType("ncnet_coin_experiment")
+    Coin.config_type = CoinConfig
+    module.Coin = Coin
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setitem(experiments.REGISTRY, "coin", f"{module.__name__}:Coin")
+    cfg = tmp_path / "coin.toml"
+    cfg.write_text("[coin]\nruns = 4\nseed = 3\n")
+    result = CliRunner().invoke(app, ["run", str(cfg), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.stderr
+    assert "4 coins flipped" in result.stdout
+    frame = pd.read_csv(tmp_path / "o" / "results.csv")
+    assert list(frame.columns[:3]) == ["experiment", "run", "seed"] and len(frame) == 4
+    assert (tmp_path / "o" / "coin.txt").exists()
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["experiment"] == "coin"
+    again = CliRunner().invoke(app, ["report", str(tmp_path / "o")])
+    assert again.exit_code == 0, again.stderr
+
+
+def test_new_options_at_their_defaults_keep_the_old_hashes():
+    from ncnet.experiments.lora import LoraConfig, lora_hash
+
+    assert toy.ToyConfig().config_hash() == "cc59f8ce5876"
+    assert toy.ToyConfig(chunk_runs=7, device="auto").config_hash() == "cc59f8ce5876"
+    assert lora_hash(LoraConfig()) == "9ef53f3501ab"  # as before --precision existed
+    assert lora_hash(LoraConfig(precision="bf16")) != "9ef53f3501ab"
+
+
+def test_shared_bootstrap_index_gives_the_same_intervals():
+    rng = np.random.default_rng(5)
+    for n, n_boot, seed in ((2, 100, 0), (50, 10_000, 0), (50, 10_000, 3), (7, 999, 1),
+                            (300, 10_000, 0)):
+        for _ in range(3):
+            v = rng.normal(size=n)
+            assert chsh.bootstrap_mean_ci(v, n_boot=n_boot, seed=seed) == chsh.bootstrap_ci(
+                v, n_boot=n_boot, seed=seed)
+    booleans = rng.random(40) > 0.3
+    assert chsh.bootstrap_mean_ci(booleans) == chsh.bootstrap_ci(booleans)
