@@ -457,6 +457,11 @@ def lora(
     batch_size: int = typer.Option(32, help="batch per task (each step: one of each)"),
     lora_alpha: float = typer.Option(16.0, help="LoRA alpha (scale alpha / r)"),
     lora_dropout: float = typer.Option(0.1, help="LoRA dropout"),
+    targets: str = typer.Option("query,value", help="modules that get adapters, e.g. value or "
+                                "query,key,value,dense"),
+    layers: str = typer.Option("all", help="encoder layers with adapters, e.g. 5 or 4,5 (0-based)"),
+    alpha_scaling: str = typer.Option("fixed", help="fixed (alpha as given) | rank (alpha = "
+                                      "lora_alpha * r: same scale at every rank)"),
     pooling: str = typer.Option("mean", help="mean | cls | pooler"),
     max_len: int = typer.Option(48, help="max tokens per text"),
     train_size: int = typer.Option(600, help="train items per task"),
@@ -488,10 +493,24 @@ def lora(
         lora_alpha=lora_alpha, lora_dropout=lora_dropout, pooling=pooling, max_len=max_len,
         train_size=train_size, test_size=test_size, threads=threads, device=device,
         data_dir=str(data_dir) if data_dir else None,
-        cache_dir=str(cache_dir) if cache_dir else None,
+        cache_dir=str(cache_dir) if cache_dir else None, targets=parse_names("--targets", targets),
+        layers=parse_layers(layers), alpha_scaling=alpha_scaling,
     )
     config = validated(LoraConfig, values)
     run_lora_and_report(config, out, report, slope_window, workers)
+
+
+def parse_names(option: str, text: str) -> tuple[str, ...]:
+    """``"query,value"`` -> ("query", "value"); empty is a :class:`UserError`."""
+    names = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not names:
+        raise UserError(f"{option} is empty; use e.g. {option} query,value")
+    return names
+
+
+def parse_layers(text: str) -> tuple[int, ...] | None:
+    """``"all"`` -> None (every layer), else a list of layer indices."""
+    return None if text.strip().lower() == "all" else tuple(parse_ints("--layers", text))
 
 
 def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int,
@@ -536,20 +555,27 @@ def run_lora_and_report(config: Any, out: Path, report: bool, slope_window: int,
 @guarded
 def lora_params(
     model: str = typer.Option("bert-base-uncased", help="HF name, local path or minilm"),
-    ranks: str = typer.Option("1,2,4,8,16,32", help="LoRA ranks"),
+    ranks: str = typer.Option("1,2,4,8,16,32", help="LoRA ranks (0: heads only)"),
+    targets: str = typer.Option("query,value", help="modules that get adapters"),
+    layers: str = typer.Option("all", help="encoder layers with adapters, e.g. 5 or 4,5"),
     json_out: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Total / trainable parameters per rank, built from the config alone (paper Table 4)."""
     from ncnet.models.multitask import param_table
 
+    names, where = parse_names("--targets", targets), parse_layers(layers)
+    if where is not None and min(where) < 0:
+        raise UserError(f"--layers {layers!r} is not allowed: layers must be whole numbers >= 0")
     try:
-        rows = param_table(model, parse_ints("--ranks", ranks))
+        rows = param_table(model, parse_ints("--ranks", ranks), targets=names, layers=where)
     except ValueError as err:
         raise UserError(str(err).splitlines()[0]) from None
     if json_out:
         sys.stdout.write(json.dumps([r.model_dump() for r in rows], indent=2) + "\n")
         return
-    t = Table(title=f"Parameters of {model} + LoRA(query, value) + two Linear(hidden, 2) heads")
+    placed = ", ".join(names) + ("" if where is None else
+                                 f"; layers {','.join(map(str, where))}")
+    t = Table(title=f"Parameters of {model} + LoRA({placed}) + two Linear(hidden, 2) heads")
     for col in ("rank", "total", "trainable", "trainable / total"):
         t.add_column(col, justify="right")
     for r in rows:

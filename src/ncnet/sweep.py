@@ -147,11 +147,16 @@ def load_latest_toy(out: str | Path) -> tuple[toy.ToyConfig, list[dict[str, Any]
 LORA_EXPERIMENT = "lora"
 LORA_ID_COLUMNS = ("experiment", "run", "seed", "rank")
 LORA_RUNTIME_FIELDS = {"ranks", "seeds", "threads", "device", "cache_dir"}
+LORA_OPTIONAL_FIELDS = ("targets", "layers", "alpha_scaling", "trace_every")
+"""Identity fields added later: hashed only when set, so older stores keep their hashes."""
 
 
 def lora_identity(config: Any) -> dict[str, Any]:
     """The fields of a LoRA config that decide a model's record (not which models exist)."""
-    data = config.model_dump(mode="json", exclude=LORA_RUNTIME_FIELDS)
+    fields = type(config).model_fields
+    unset = {k for k in LORA_OPTIONAL_FIELDS
+             if k in fields and getattr(config, k) == fields[k].default}
+    data = config.model_dump(mode="json", exclude=LORA_RUNTIME_FIELDS | unset)
     data["model"] = config.model_name
     return data
 
@@ -198,6 +203,7 @@ def prepare_lora(config: Any) -> LoraInputs:
     here, before a store or output directory is touched."""
     from ncnet.experiments import lora
 
+    lora.check_model(config)
     tokenizer = lora.load_tokenizer(config.model_name)
     data: dict[str, Any] = {}
     for head in ("A", "B"):

@@ -70,14 +70,41 @@ class LoraConfig(BaseModel):
     data_dir: str | None = None
     cache_dir: str | None = None
     pretrained: bool = True
+    targets: tuple[str, ...] = Field(
+        default=("query", "value"),
+        description="modules that get LoRA adapters, by last name part (query, key, value, "
+        "dense for BERT)")
+    layers: tuple[int, ...] | None = Field(
+        default=None, description="encoder layers that get adapters (0-based; None: all)")
+    alpha_scaling: Literal["fixed", "rank"] = Field(
+        default="fixed",
+        description="fixed: alpha = lora_alpha at every rank (scale lora_alpha / r); rank: "
+        "alpha = lora_alpha * r (scale lora_alpha at every rank, as fixed has at r = 1)")
 
     @field_validator("ranks")
     @classmethod
     def _ranks(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        bad = [r for r in v if r <= 0]
+        bad = [r for r in v if r < 0]
         if bad or not v:
-            raise ValueError(f"ranks must be positive integers, got {list(v)}")
+            raise ValueError(f"ranks must be whole numbers >= 0 (0: heads only), got {list(v)}")
         return v
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        names = sorted({t.strip() for t in v})
+        if not v or not all(names):
+            raise ValueError(f"targets must be module names such as query,value, got {list(v)}")
+        return tuple(names)
+
+    @field_validator("layers")
+    @classmethod
+    def _layers(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if v is None:
+            return None
+        if not v or any(k < 0 for k in v):
+            raise ValueError(f"layers must be whole numbers >= 0, got {list(v)}")
+        return tuple(sorted(set(v)))
 
     @model_validator(mode="after")
     def _suite(self) -> LoraConfig:
@@ -89,9 +116,12 @@ class LoraConfig(BaseModel):
         return self.model or get_suite(self.suite).model
 
     def spec(self, rank: int) -> LoraSpec:
-        if rank <= 0:
-            raise ValueError(f"rank must be a positive integer, got {rank}")
-        return LoraSpec(rank=rank, alpha=self.lora_alpha, dropout=self.lora_dropout)
+        """The adapter of one rank; with ``alpha_scaling = "rank"`` alpha is lora_alpha * r."""
+        if rank < 0:
+            raise ValueError(f"rank must be a whole number >= 0, got {rank}")
+        alpha = self.lora_alpha * rank if self.alpha_scaling == "rank" and rank else self.lora_alpha
+        return LoraSpec(rank=rank, alpha=alpha, dropout=self.lora_dropout,
+                        target_modules=self.targets, layers=self.layers)
 
     def task(self, head: Literal["A", "B"], index: int) -> str:
         """Task name of Alice's (``A``) or Bob's (``B``) setting ``index`` in {1, 2}."""
@@ -114,6 +144,13 @@ class TaskData:
     name: str
     train: Encoded
     test: Encoded
+
+
+def check_model(cfg: LoraConfig) -> None:
+    """ValueError (one line) when the config's targets or layers do not fit its encoder;
+    the encoder is built from its config on the meta device (no weights, no memory)."""
+    build_model(cfg.model_name, cfg.spec(max(cfg.ranks)), pooling=cfg.pooling, pretrained=False,
+                device="meta")
 
 
 def resolve_device(device: str) -> torch.device:
