@@ -133,10 +133,21 @@ class LoraConfig(BaseModel):
 
 @dataclass
 class Encoded:
-    """Token ids of one split: ``ids[k]`` is a list of at most ``max_len`` ints."""
+    """Token ids of one split: ``ids[k]`` is a list of at most ``max_len`` ints;
+    ``type_ids[k]`` the tokenizer's segment ids of the same row (0 for the first text, 1 for
+    the second of a pair), ``None`` for tokenizers without segments."""
 
     ids: list[list[int]]
     labels: torch.Tensor
+    type_ids: list[list[int]] | None = None
+
+    def batch(self, idx: list[int], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
+        """Rows ``idx`` padded to their longest: the model's keyword inputs."""
+        ids, mask = collate([self.ids[k] for k in idx], pad_id, device)
+        inputs = {"input_ids": ids, "attention_mask": mask}
+        if self.type_ids is not None:
+            inputs["token_type_ids"] = collate([self.type_ids[k] for k in idx], 0, device)[0]
+        return inputs
 
 
 @dataclass
@@ -175,11 +186,13 @@ def load_tokenizer(model: str):
 
 
 def encode(tokenizer, frame, max_len: int) -> Encoded:
-    """Tokenize ``text`` [+ ``text_b``] without padding, truncated to ``max_len`` tokens."""
+    """Tokenize ``text`` [+ ``text_b``] without padding, truncated to ``max_len`` tokens. The
+    tokenizer's segment ids are kept, so BERT reads a pair's second text as segment B."""
     texts = frame["text"].tolist()
     pairs = frame["text_b"].tolist() if "text_b" in frame.columns else None
     enc = tokenizer(texts, pairs, truncation=True, max_length=max_len)
-    return Encoded(ids=enc["input_ids"], labels=torch.tensor(frame["label"].to_numpy()))
+    return Encoded(ids=enc["input_ids"], labels=torch.tensor(frame["label"].to_numpy()),
+                   type_ids=enc.get("token_type_ids"))
 
 
 def load_task_data(cfg: LoraConfig, name: str, tokenizer) -> TaskData:
@@ -225,8 +238,8 @@ def predict(
     preds = torch.empty(len(order), dtype=torch.long)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        ids, mask = collate([data.ids[k] for k in idx], pad_id, device)
-        preds[idx] = model(ids, mask, head).argmax(-1).cpu()
+        inputs = data.batch(idx, pad_id, device)
+        preds[idx] = model(head=head, **inputs).argmax(-1).cpu()
     model.train(was_training)
     return preds
 
@@ -279,8 +292,8 @@ def train_heads(
             loss = torch.zeros((), device=device)
             for h, task in enumerate(tasks):
                 idx = plans[h][s]
-                ids, mask = collate([task.train.ids[k] for k in idx], pad_id, device)
-                ce = F.cross_entropy(model(ids, mask, h), task.train.labels[idx].to(device))
+                inputs = task.train.batch(idx, pad_id, device)
+                ce = F.cross_entropy(model(head=h, **inputs), task.train.labels[idx].to(device))
                 totals[h] += float(ce.detach())
                 loss = loss + ce
             opt.zero_grad(set_to_none=True)

@@ -234,9 +234,16 @@ class MultiTaskLora(nn.Module):
         self.pooling: Pooling = pooling
         self.heads = nn.ModuleList([nn.Linear(hidden, 2), nn.Linear(hidden, 2)])
 
-    def pool(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Shared representation ``(batch, hidden)``."""
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+    def pool(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Shared representation ``(batch, hidden)``; ``token_type_ids`` (segment A 0, B 1)
+        reach the encoder when given."""
+        extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra)
         if self.pooling == "pooler":
             return out.pooler_output
         states = out.last_hidden_state
@@ -246,9 +253,13 @@ class MultiTaskLora(nn.Module):
         return (states * mask).sum(1) / mask.sum(1).clamp_min(1.0)
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, head: int
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        head: int,
+        token_type_ids: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return self.heads[head](self.pool(input_ids, attention_mask))
+        return self.heads[head](self.pool(input_ids, attention_mask, token_type_ids))
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         """The trainable tensors only (LoRA + heads), keyed by parameter name."""
