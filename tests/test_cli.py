@@ -219,6 +219,7 @@ def test_bench_prints_both_timings_and_the_ratio():
                     "--naive-models", "1")
     assert result.exit_code == 0, result.stderr
     assert "naive" in result.stdout and "batched" in result.stdout and "x" in result.stdout
+    assert "traced every 50" in result.stdout and "tracing costs" in result.stdout
 
 
 def test_version():

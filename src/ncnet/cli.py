@@ -200,6 +200,8 @@ def toy(
     device: str = typer.Option("cpu", help="cpu | cuda | auto"),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest for these tiny tensors)"),
     record_every: int = typer.Option(50, help="store per-head losses every k epochs (0: off)"),
+    trace_every: int = typer.Option(0, help="store the cosine of Alice's and Bob's gradients on "
+                                    "the shared layer at epoch 1 and every k epochs (0: off)"),
     out: Path = typer.Option(Path("runs/fig2"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
 ) -> None:
@@ -208,6 +210,7 @@ def toy(
         hidden=parse_ints("--hidden", hidden), runs=runs, epochs=epochs, optimizer=optimizer,
         lr=lr, momentum=momentum, loss=loss, encoding=encoding, init=init, seed=seed,
         joint=joint, dtype=dtype, device=device, threads=threads, record_every=record_every,
+        trace_every=trace_every,
     )
     config = toy_config_from(values)
     try:
@@ -366,16 +369,20 @@ def bench_toy(
     epochs: int = typer.Option(5000, help="epochs"),
     naive_models: int = typer.Option(3, help="models the naive loop times (then scaled)"),
     threads: int = typer.Option(1, help="torch CPU threads"),
+    trace_every: int = typer.Option(50, help="also time the sweep with the gradient trace "
+                                    "every k epochs (0: skip)"),
 ) -> None:
     """Time the batched Figure-2 sweep and the naive per-model loop, in this process."""
     from ncnet.bench import bench_toy as measure
 
     if naive_models < 1:
         raise UserError(f"--naive-models {naive_models} is not allowed: use >= 1")
+    if trace_every < 0:
+        raise UserError(f"--trace-every {trace_every} is not allowed: use >= 0")
     config = toy_config_from(dict(hidden=parse_ints("--hidden", hidden), runs=runs,
                                   epochs=epochs, threads=threads, joint=False))
     with console.status("timing the batched sweep and the naive loop ..."):
-        r = measure(config, naive_models)
+        r = measure(config, naive_models, trace_every)
     t = Table(title=f"NCnet sweep: {r['models']} models x {config.epochs} epochs")
     for col in ("trainer", "models timed", "seconds", "sweep seconds", "speed-up"):
         t.add_column(col, justify="right")
@@ -383,6 +390,11 @@ def bench_toy(
               f"{r['naive_sweep_seconds']:.1f}", "1x")
     t.add_row("ncnet batched", str(r["models"]), f"{r['batched_seconds']:.2f}",
               f"{r['batched_seconds']:.2f}", f"{r['speedup']:.0f}x")
+    if r["traced_seconds"] is not None:
+        t.add_row(f"batched, traced every {trace_every}", str(r["models"]),
+                  f"{r['traced_seconds']:.2f}", f"{r['traced_seconds']:.2f}",
+                  f"{r['naive_sweep_seconds'] / r['traced_seconds']:.0f}x")
+        t.caption = f"tracing costs {r['trace_ratio']:.2f}x the untraced batched sweep"
     console.print(t)
     console.print(
         "naive: one nn.Module + torch.optim.Adam per model, Python loop (float32), timed on "
