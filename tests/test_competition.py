@@ -128,3 +128,43 @@ def test_cli_toy_trace_every_and_bad_value(tmp_path):
     bad = runner.invoke(app, ["toy", "--trace-every", "-1", "--out", str(tmp_path / "b")])
     assert bad.exit_code == 2 and "--trace-every" in bad.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_weighted_index_and_degenerate_correlations():
+    cos = np.array([[-1.0, 1.0, np.nan]])
+    got = competition.weighted_competition_index(cos, np.array([[3.0, 1.0, np.nan]]),
+                                                 np.array([[1.0, 1.0, 1.0]]))
+    assert got.tolist() == [0.75]
+    assert competition.weighted_competition_index(cos, np.zeros((1, 3)), np.ones((1, 3))) == 0
+    s = np.full(50, 2.0)
+    s[:3] = 2.5  # only three runs off S = 2
+    x = np.arange(50.0)
+    assert math.isnan(competition.correlation(x, s, min_varying=5)["r"])
+    assert not math.isnan(competition.correlation(x, s, min_varying=1)["r"])
+
+
+def test_analyze_writes_the_scan_and_refuses_untraced(tmp_path):
+    from typer.testing import CliRunner
+
+    from ncnet.cli import app
+
+    runner = CliRunner()
+    traced, plain = tmp_path / "traced", tmp_path / "plain"
+    common = ["--hidden", "2,3", "--runs", "6", "--epochs", "300", "--record-every", "0"]
+    assert runner.invoke(app, ["toy", *common, "--trace-every", "20", "--out", str(traced)]
+                         ).exit_code == 0
+    assert (traced / "capacity-scan.png").stat().st_size > 0  # the toy report draws it too
+    assert "Gradient competition" in (traced / "report.md").read_text()
+    (traced / "capacity-scan.png").unlink()
+    result = runner.invoke(app, ["analyze", str(traced), "--n-boot", "200"])
+    assert result.exit_code == 0, result.stderr
+    assert (traced / "capacity-scan.png").stat().st_size > 0
+    import json
+
+    doc = json.loads((traced / "competition.json").read_text())
+    assert [r["hidden"] for r in doc["capacity_scan"]] == [2, 3]
+    assert "Gradient competition at n = 3?" in (traced / "competition.md").read_text()
+    runner.invoke(app, ["toy", *common, "--no-report", "--out", str(plain)])
+    bad = runner.invoke(app, ["analyze", str(plain)])
+    assert bad.exit_code == 2 and "no traced runs" in bad.stderr
+    assert not (plain / "competition.json").exists()

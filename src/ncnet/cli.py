@@ -301,6 +301,47 @@ def _report_lora(out: Path, slope_window: int = 80) -> None:
 
 @app.command()
 @guarded
+def analyze(
+    out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K`"),
+    n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs"),
+) -> None:
+    """Gradient competition against S and the signalling gaps, per hidden size n.
+
+    Writes capacity-scan.png, competition.json and competition.md into OUT.
+    """
+    from ncnet.report import write_competition_report
+    from ncnet.sweep import load_latest_toy
+
+    if n_boot < 1:
+        raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
+    _, records = load_latest_toy(out)
+    if not any("competition_22" in r for r in records):
+        raise UserError(f"{out} holds no traced runs: run `ncnet toy --trace-every 50` (or "
+                        "configs/capacity-scan.toml) into it first")
+    scan, corr, written = write_competition_report(out, records, n_boot)
+    t = Table(title="Gradient competition per hidden size (mean over runs)")
+    for col in ("n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",
+                "ρ(index, S)", "ρ(weighted 22, S)"):
+        t.add_column(col, justify="right")
+
+    def rho(n: int, measure: str) -> str:
+        hit = [c for c in corr if c["hidden"] == n and c["measure"] == measure
+               and c["against"] == "S"]
+        c = hit[0] if hit else None
+        if c is None or c["r"] != c["r"]:
+            return "—"
+        return f"{c['r']:+.2f} [{c['ci'][0]:+.2f}, {c['ci'][1]:+.2f}]"
+
+    for r in scan:
+        t.add_row(str(r["hidden"]), str(r["runs"]), f"{r['S']:.3f}",
+                  f"{r['competition_excess_22']:+.3f}", f"{r['competition_w_excess_22']:+.3f}",
+                  rho(r["hidden"], "competition_mean"), rho(r["hidden"], "competition_w_22"))
+    console.print(t)
+    console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+@app.command()
+@guarded
 def score(
     file: Path = typer.Argument(..., help="CSV or Parquet with columns i, j, A, B"),
     json_out: bool = typer.Option(False, "--json", help="print JSON instead of tables"),

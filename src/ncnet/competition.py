@@ -5,7 +5,9 @@ capacity. Here competition is measured, not inferred: at traced epochs the gradi
 Alice's loss and of Bob's loss on the shared parameters are compared by their cosine
 (+1: they pull the same way, 0: independent, -1: each undoes the other). A model's
 **competition index** is the mean over traced epochs of max(0, -cos): 0 when the heads
-never pull against each other, 1 when they are always exactly opposed.
+never pull against each other, 1 when they are always exactly opposed. Most traced epochs
+come after a model has converged, where both gradients are tiny; the **gradient-weighted
+index** weights each epoch by |g_A|·|g_B|, so it measures competition while the heads learn.
 """
 
 from __future__ import annotations
@@ -32,26 +34,50 @@ def competition_index(cos: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.clip(-c, 0.0, None), nan=0.0).mean(axis=-1)
 
 
+def weighted_competition_index(cos: np.ndarray, norm_a: np.ndarray,
+                               norm_b: np.ndarray) -> np.ndarray:
+    """Sum over the last axis of max(0, -cos)·|g_A|·|g_B| divided by the sum of |g_A|·|g_B|:
+    the competition index with each epoch weighted by how hard both heads pull (0 if
+    neither ever pulls). NaN cosines and norms count as 0.
+
+    >>> float(weighted_competition_index(np.array([-1.0, 1.0]), np.array([3.0, 1.0]),
+    ...                                  np.array([1.0, 1.0])))
+    0.75
+    """
+    neg = np.nan_to_num(np.clip(-np.asarray(cos, dtype=np.float64), 0.0, None), nan=0.0)
+    w = np.nan_to_num(np.asarray(norm_a, dtype=np.float64) * np.asarray(norm_b), nan=0.0)
+    total = w.sum(axis=-1)
+    return np.where(total > 0, (neg * w).sum(axis=-1) / np.where(total > 0, total, 1), 0.0)
+
+
+INDICES = ("competition", "competition_w")  # plain and gradient-weighted
+
+
 def run_measures(rec: dict[str, Any]) -> dict[str, float]:
-    """Competition measures of one traced toy run: each pair model's index, their mean,
-    the hard-hard model's (2, 2) index, and its excess over the models where one side has
-    the easy task (what should drive C22 down and the gaps up if competition is the cause)."""
-    idx = {k: rec[f"competition_{k}"] for k in PAIR_KEYS}
-    return {
-        "competition_mean": float(np.mean(list(idx.values()))),
-        "competition_22": idx["22"],
-        "competition_excess_A2": idx["22"] - idx["21"],  # Alice on XOR: beside β2 vs β1
-        "competition_excess_B2": idx["22"] - idx["12"],  # Bob on XOR: beside α2 vs α1
-        "competition_excess_22": idx["22"] - (idx["11"] + idx["12"] + idx["21"]) / 3,
-    }
+    """Competition measures of one traced toy run, for each index (plain, ``_w`` weighted):
+    the mean over the four pair models, the hard-hard model's (2, 2) index, and its excess
+    over the models where one side has the easy task (what should push C22 down and the
+    XOR heads' gaps up if competition is the cause)."""
+    out = {}
+    for name in INDICES:
+        idx = {k: rec[f"{name}_{k}"] for k in PAIR_KEYS}
+        out.update({
+            f"{name}_mean": float(np.mean(list(idx.values()))),
+            f"{name}_22": idx["22"],
+            f"{name}_excess_22": idx["22"] - (idx["11"] + idx["12"] + idx["21"]) / 3,
+            f"{name}_excess_A2": idx["22"] - idx["21"],  # Alice on XOR: beside β2 vs β1
+            f"{name}_excess_B2": idx["22"] - idx["12"],  # Bob on XOR: beside α2 vs α1
+        })
+    return out
 
 
 def correlation(x: Sequence[float], y: Sequence[float], method: str = "spearman",
-                n_boot: int = 2000, seed: int = 0) -> dict[str, Any]:
+                n_boot: int = 2000, seed: int = 0, min_varying: int = 1) -> dict[str, Any]:
     """Pearson or Spearman correlation of paired values with a 95% CI and a two-sided p.
 
     Pearson: Fisher-z interval. Spearman: percentile bootstrap over pairs. Pairs with a NaN
-    are dropped; fewer than 4 pairs or a constant side gives NaN.
+    are dropped. NaN when fewer than 4 pairs remain or when either side has fewer than
+    ``min_varying`` values off its most common value (S = 2 in all but a few runs).
     """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     keep = ~(np.isnan(x) | np.isnan(y))
@@ -59,7 +85,11 @@ def correlation(x: Sequence[float], y: Sequence[float], method: str = "spearman"
     n = len(x)
     out: dict[str, Any] = {"method": method, "n": int(n), "r": np.nan, "ci": [np.nan, np.nan],
                            "p": np.nan}
-    if n < 4 or np.ptp(x) == 0 or np.ptp(y) == 0:
+
+    def varying(v: np.ndarray) -> int:
+        return int(n - np.unique(v, return_counts=True)[1].max()) if n else 0
+
+    if n < 4 or min(varying(x), varying(y)) < min_varying:
         return out
     if method == "pearson":
         r, p = stats.pearsonr(x, y)
@@ -70,22 +100,22 @@ def correlation(x: Sequence[float], y: Sequence[float], method: str = "spearman"
     r, p = stats.spearmanr(x, y)
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, n, size=(n_boot, n))
-    boot = []
-    for idx in picks:
-        bx, by = x[idx], y[idx]
-        if np.ptp(bx) > 0 and np.ptp(by) > 0:
-            boot.append(stats.spearmanr(bx, by)[0])
-    lo, hi = np.percentile(boot, [2.5, 97.5]) if boot else (np.nan, np.nan)
+    rx = stats.rankdata(x[picks], axis=1)  # Spearman = Pearson of the ranks, per resample
+    ry = stats.rankdata(y[picks], axis=1)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    norm = np.sqrt((rx * rx).sum(axis=1) * (ry * ry).sum(axis=1))
+    ok = norm > 0  # resamples where one side is constant have no correlation
+    boot = (rx * ry).sum(axis=1)[ok] / norm[ok]
+    lo, hi = np.percentile(boot, [2.5, 97.5]) if len(boot) else (np.nan, np.nan)
     out.update(r=float(r), p=float(p), ci=[float(lo), float(hi)])
     return out
 
 
-TARGETS = (  # (competition measure, what it should explain)
-    ("competition_mean", "S"),
-    ("competition_22", "S"),
-    ("competition_excess_22", "S"),
-    ("competition_excess_A2", "gap_A2"),
-    ("competition_excess_B2", "gap_B2"),
+TARGETS = tuple(  # (competition measure, what it should explain)
+    (f"{name}_{m}", target) for name in INDICES for m, target in (
+        ("mean", "S"), ("22", "S"), ("excess_22", "S"), ("excess_A2", "gap_A2"),
+        ("excess_B2", "gap_B2"))
 )
 
 
@@ -101,7 +131,7 @@ def correlations(records: Sequence[dict[str, Any]], method: str = "spearman",
         measures = [run_measures(r) for r in sub]
         for measure, target in TARGETS:
             res = correlation([m[measure] for m in measures], [r[target] for r in sub],
-                              method, n_boot)
+                              method, n_boot, min_varying=5)
             rows.append({"hidden": n, "runs": len(sub), "measure": measure, "against": target,
                          **res})
     return rows
@@ -124,11 +154,14 @@ def capacity_scan(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list
             row[g] = float(np.mean([r[g] for r in sub]))
         traced = [r for r in sub if "competition_22" in r]
         if traced:
-            for k in PAIR_KEYS:
-                row[f"competition_{k}"] = float(np.mean([r[f"competition_{k}"] for r in traced]))
-            for name in ("competition_mean", "competition_22"):
-                v = np.array([run_measures(r)[name] for r in traced])
-                row[name] = float(v.mean())
-                row[f"{name}_ci"] = list(chsh.bootstrap_ci(v, n_boot=n_boot))
+            measures = [run_measures(r) for r in traced]
+            for name in INDICES:
+                for k in PAIR_KEYS:
+                    row[f"{name}_{k}"] = float(np.mean([r[f"{name}_{k}"] for r in traced]))
+                for m in ("mean", "22", "excess_22"):
+                    v = np.array([x[f"{name}_{m}"] for x in measures])
+                    if m != "22":
+                        row[f"{name}_{m}"] = float(v.mean())
+                    row[f"{name}_{m}_ci"] = list(chsh.bootstrap_ci(v, n_boot=n_boot))
         out.append(row)
     return out

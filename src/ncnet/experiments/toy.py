@@ -221,8 +221,9 @@ def _curves(result, n_runs: int, n_models: int) -> list[dict[str, Any] | None]:
 def _traces(result, runs: Sequence[tuple[int, int]]) -> list[dict[str, Any] | None]:
     """Per run: ``gradient_trace`` (epochs; per pair model in pair order the overall cosine,
     the per-unit cosines of its n units and both gradient norms, at each traced epoch; None
-    for NaN) and the competition index of each pair model, ``competition_ij``."""
-    from ncnet.competition import competition_index
+    for NaN), and each pair model's competition index ``competition_ij`` and
+    gradient-weighted index ``competition_w_ij`` (:mod:`ncnet.competition`)."""
+    from ncnet.competition import competition_index, weighted_competition_index
 
     tr = result.trace
     if tr is None:
@@ -236,6 +237,7 @@ def _traces(result, runs: Sequence[tuple[int, int]]) -> list[dict[str, Any] | No
     units = tr.cos_units.reshape(t, len(runs), 4, -1).transpose(1, 2, 0, 3)  # (R, 4, T, H)
     norms = tr.norms.reshape(t, len(runs), 4, 2).transpose(1, 2, 0, 3)  # (R, 4, T, 2)
     index = competition_index(cos)  # (R, 4)
+    weighted = weighted_competition_index(cos, norms[..., 0], norms[..., 1])
     out = []
     for r, (hidden, _) in enumerate(runs):
         rec: dict[str, Any] = {
@@ -247,6 +249,8 @@ def _traces(result, runs: Sequence[tuple[int, int]]) -> list[dict[str, Any] | No
         }
         for p, (i, j) in enumerate(chsh.PAIRS):
             rec[f"competition_{i}{j}"] = float(index[r, p])
+        for p, (i, j) in enumerate(chsh.PAIRS):
+            rec[f"competition_w_{i}{j}"] = float(weighted[r, p])
         out.append(rec)
     return out
 
