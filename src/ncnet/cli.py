@@ -310,10 +310,15 @@ def analyze(
     Writes capacity-scan.png, competition.json and competition.md into OUT.
     """
     from ncnet.report import write_competition_report
-    from ncnet.sweep import load_latest_toy
+    from ncnet.sweep import LORA_EXPERIMENT, load_latest_toy, open_store
 
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
+    with open_store(out) as store:
+        latest = store.latest()
+    if latest is not None and latest[0] == LORA_EXPERIMENT:
+        _analyze_lora(out)
+        return
     _, records = load_latest_toy(out)
     if not any("competition_22" in r for r in records):
         raise UserError(f"{out} holds no traced runs: run `ncnet toy --trace-every 50` (or "
@@ -338,6 +343,33 @@ def analyze(
                   rho(r["hidden"], "competition_mean"), rho(r["hidden"], "competition_w_22"))
     console.print(t)
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+def _analyze_lora(out: Path) -> None:
+    """Competition of each traced LoRA pair model per (rank, seed), beside S and the gaps."""
+    from ncnet.competition import lora_competition
+    from ncnet.experiments.lora_summary import final_rows
+    from ncnet.store import strict_json
+    from ncnet.sweep import load_latest_lora
+
+    _, records, _ = load_latest_lora(out)
+    result = lora_competition(records, final_rows(records))
+    if not result["groups"]:
+        raise UserError(f"{out} holds no complete (rank, seed) traced with `ncnet lora "
+                        "--trace-every K`")
+    t = Table(title="LoRA gradient competition per (rank, seed): plain / weighted index")
+    for col in ("rank", "seed", "S", "gap_A2", "gap_B2", "(1,1)", "(1,2)", "(2,1)", "(2,2)",
+                "(2,2) by layer"):
+        t.add_column(col, justify="right")
+    for g in result["groups"]:
+        t.add_row(str(g["rank"]), str(g["seed"]), f"{g['S']:.3f}", f"{g['gap_A2']:+.3f}",
+                  f"{g['gap_B2']:+.3f}",
+                  *(f"{g[f'competition_{k}']:.2f}/{g[f'competition_w_{k}']:.2f}"
+                    for k in ("11", "12", "21", "22")),
+                  " ".join(f"{k}:{v:.2f}" for k, v in g["by_layer_22"].items()))
+    console.print(t)
+    (out / "competition.json").write_text(json.dumps(strict_json(result), indent=2) + "\n")
+    console.print(f"wrote {out / 'competition.json'}")
 
 
 @app.command()
@@ -515,6 +547,8 @@ def lora(
     layers: str = typer.Option("all", help="encoder layers with adapters, e.g. 5 or 4,5 (0-based)"),
     alpha_scaling: str = typer.Option("fixed", help="fixed (alpha as given) | rank (alpha = "
                                       "lora_alpha * r: same scale at every rank)"),
+    trace_every: int = typer.Option(0, help="store the cosine of Alice's and Bob's gradients "
+                                    "on the LoRA parameters every k steps (0: off)"),
     pooling: str = typer.Option("mean", help="mean | cls | pooler"),
     max_len: int = typer.Option(48, help="max tokens per text"),
     train_size: int = typer.Option(600, help="train items per task"),
@@ -547,7 +581,7 @@ def lora(
         train_size=train_size, test_size=test_size, threads=threads, device=device,
         data_dir=str(data_dir) if data_dir else None,
         cache_dir=str(cache_dir) if cache_dir else None, targets=parse_names("--targets", targets),
-        layers=parse_layers(layers), alpha_scaling=alpha_scaling,
+        layers=parse_layers(layers), alpha_scaling=alpha_scaling, trace_every=trace_every,
     )
     config = validated(LoraConfig, values)
     run_lora_and_report(config, out, report, slope_window, workers)

@@ -165,3 +165,56 @@ def capacity_scan(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list
                     row[f"{name}_{m}_ci"] = list(chsh.bootstrap_ci(v, n_boot=n_boot))
         out.append(row)
     return out
+
+
+def lora_model_competition(record: dict[str, Any]) -> dict[str, Any] | None:
+    """Competition of one stored LoRA pair model from its traced steps (all epochs): the
+    plain and gradient-weighted index on all LoRA parameters, the same per encoder layer,
+    and the number of traced steps. None when the model was not traced."""
+    steps = [t for e in record["epochs"] for t in e.get("grad_trace", [])]
+    if not steps:
+        return None
+
+    def nan(v: float | None) -> float:
+        return np.nan if v is None else float(v)
+
+    cos = np.array([nan(t["cos"]) for t in steps])
+    norm_a = np.array([t["norm_A"] for t in steps])
+    norm_b = np.array([t["norm_B"] for t in steps])
+    layers = sorted({k for t in steps for k in t["layers"]}, key=lambda k: (len(k), k))
+    per_layer = {k: float(competition_index(np.array([nan(t["layers"].get(k)) for t in steps])))
+                 for k in layers}
+    return {"steps": len(steps), "competition": float(competition_index(cos)),
+            "competition_w": float(weighted_competition_index(cos, norm_a, norm_b)),
+            "mean_cos": float(np.nanmean(cos)) if np.isfinite(cos).any() else np.nan,
+            "by_layer": per_layer}
+
+
+def lora_competition(records: Sequence[dict[str, Any]],
+                     rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per (rank, seed): each pair model's competition (plain, weighted), S and the gaps of
+    the final epoch (``rows`` from ``lora_summary.final_rows``); and, pooled over all
+    (rank, seed) groups, Spearman correlations of the (2, 2) model's weighted index and
+    excess with S and with the hard heads' gaps."""
+    per_model = {(r["rank"], r["seed"], f"{r['i']}{r['j']}"): lora_model_competition(r)
+                 for r in records}
+    groups = []
+    for row in rows:
+        comp = {k: per_model.get((row["rank"], row["seed"], k)) for k in PAIR_KEYS}
+        if any(c is None for c in comp.values()):
+            continue
+        g: dict[str, Any] = {"rank": row["rank"], "seed": row["seed"], "S": row["S"],
+                             "S_product": row["S_product"],
+                             **{f"gap_{s}": row[f"gap_{s}"] for s in ("A1", "A2", "B1", "B2")}}
+        for name in INDICES:
+            for k in PAIR_KEYS:
+                g[f"{name}_{k}"] = comp[k][name]
+        g.update(run_measures(g))
+        g["by_layer_22"] = comp["22"]["by_layer"]
+        groups.append(g)
+    pooled = []
+    for measure, target in TARGETS:
+        res = correlation([g[measure] for g in groups], [g[target] for g in groups],
+                          "spearman")
+        pooled.append({"measure": measure, "against": target, **res})
+    return {"groups": groups, "pooled": pooled}

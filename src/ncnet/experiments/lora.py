@@ -80,6 +80,9 @@ class LoraConfig(BaseModel):
         default="fixed",
         description="fixed: alpha = lora_alpha at every rank (scale lora_alpha / r); rank: "
         "alpha = lora_alpha * r (scale lora_alpha at every rank, as fixed has at r = 1)")
+    trace_every: int = Field(
+        default=0, ge=0, description="compare Alice's and Bob's gradients on the LoRA "
+        "parameters (per layer and overall) at step 1 and every k training steps (0: off)")
 
     @field_validator("ranks")
     @classmethod
@@ -256,6 +259,59 @@ def _epoch_batches(n: int, steps: int, batch: int, gen: torch.Generator) -> list
     return [order[s * batch : (s + 1) * batch] for s in range(steps)]
 
 
+def gradient_cosines(grads_a: dict[str, torch.Tensor | None],
+                     grads_b: dict[str, torch.Tensor | None]) -> dict[str, Any]:
+    """Cosine of two heads' gradients on the LoRA parameters, per encoder layer (keyed by
+    its index) and overall, with both norms; ``None`` where a gradient is zero. Parameters
+    are matched by name; a missing gradient counts as zero.
+
+    >>> g = {"encoder.layer.0.q.lora_A.weight": torch.tensor([1.0, 2.0])}
+    >>> gradient_cosines(g, {k: -v for k, v in g.items()})["layers"]
+    {'0': -1.0}
+    """
+    import re
+
+    sums: dict[str, list[float]] = {}
+    for name in grads_a.keys() | grads_b.keys():
+        a, b = grads_a.get(name), grads_b.get(name)
+        if a is None and b is None:
+            continue
+        a = a.double() if a is not None else torch.zeros_like(b, dtype=torch.float64)
+        b = b.double() if b is not None else torch.zeros_like(a)
+        found = re.search(r"\.layer\.(\d+)\.", f".{name}")
+        acc = sums.setdefault(found.group(1) if found else "other", [0.0, 0.0, 0.0])
+        acc[0] += float((a * b).sum())
+        acc[1] += float((a * a).sum())
+        acc[2] += float((b * b).sum())
+
+    def cos(dot: float, aa: float, bb: float) -> float | None:
+        return dot / math.sqrt(aa * bb) if aa > 0 and bb > 0 else None
+
+    total = [sum(v[k] for v in sums.values()) for k in range(3)]
+    return {"cos": cos(*total), "norm_A": math.sqrt(total[1]), "norm_B": math.sqrt(total[2]),
+            "layers": {k: cos(*v) for k, v in sorted(sums.items(), key=lambda kv: (
+                not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0))}}
+
+
+def _traced_backward(model: MultiTaskLora, ces: list[torch.Tensor]) -> dict[str, Any]:
+    """Backward of ``sum(ces)`` one head at a time: the parameters' gradients end up the
+    same as ``sum(ces).backward()`` (each is the sum of the two heads' parts, and the
+    heads' graphs share only parameters); returns :func:`gradient_cosines` of the heads'
+    LoRA gradients."""
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    parts = []
+    for ce in ces:
+        for _, p in params:
+            p.grad = None
+        ce.backward()
+        parts.append([p.grad for _, p in params])
+    for (_, p), ga, gb in zip(params, *parts, strict=True):
+        p.grad = ga if gb is None else gb if ga is None else ga + gb
+    lora = [k for k, (n, _) in enumerate(params) if "lora_" in n]
+    return gradient_cosines({params[k][0]: parts[0][k] for k in lora},
+                            {params[k][0]: parts[1][k] for k in lora})
+
+
 def train_heads(
     cfg: LoraConfig,
     rank: int,
@@ -264,12 +320,15 @@ def train_heads(
     pad_id: int,
     *,
     model: MultiTaskLora | None = None,
+    trace: list[dict[str, Any]] | None = None,
 ) -> Iterator[tuple[int, MultiTaskLora, list[float]]]:
     """Train head ``h`` on ``tasks[h]`` (one or two tasks) jointly; yield after each epoch.
 
     Yields ``(epoch, model, mean training loss per head)``; the model is in train mode. The
     first yield is epoch 0, the untrained model (losses NaN), so curves over epochs start
-    where the paper's μ∇S window starts.
+    where the paper's μ∇S window starts. With ``cfg.trace_every`` and a ``trace`` list, two
+    heads and LoRA adapters, step 1 and every ``trace_every``-th step append
+    ``{"epoch", "step", **gradient_cosines(...)}`` to ``trace``; training is unchanged.
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -283,6 +342,8 @@ def train_heads(
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr)
     steps = math.ceil(max(len(t.train.ids) for t in tasks) / cfg.batch_size)
+    tracing = (trace is not None and cfg.trace_every > 0 and len(tasks) == 2
+               and any("lora_" in n for n, p in model.named_parameters() if p.requires_grad))
     yield 0, model, [math.nan] * len(tasks)
     for epoch in range(1, cfg.epochs + 1):
         gen = torch.Generator().manual_seed(seed * 100_003 + epoch)
@@ -290,14 +351,21 @@ def train_heads(
         totals = [0.0] * len(tasks)
         for s in range(steps):
             loss = torch.zeros((), device=device)
+            ces = []
             for h, task in enumerate(tasks):
                 idx = plans[h][s]
                 inputs = task.train.batch(idx, pad_id, device)
                 ce = F.cross_entropy(model(head=h, **inputs), task.train.labels[idx].to(device))
                 totals[h] += float(ce.detach())
                 loss = loss + ce
+                ces.append(ce)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            step = (epoch - 1) * steps + s + 1
+            if tracing and (step == 1 or step % cfg.trace_every == 0):
+                assert trace is not None
+                trace.append({"epoch": epoch, "step": step, **_traced_backward(model, ces)})
+            else:
+                loss.backward()
             opt.step()
         yield epoch, model, [t / steps for t in totals]
 
@@ -331,7 +399,8 @@ def train_pair(
     pad_id = tokenizer.pad_token_id or 0
     start = time.perf_counter()
     model = None
-    for epoch, model, losses in train_heads(cfg, rank, seed, tasks, pad_id):
+    trace: list[dict[str, Any]] | None = [] if cfg.trace_every else None
+    for epoch, model, losses in train_heads(cfg, rank, seed, tasks, pad_id, trace=trace):
         train_s = time.perf_counter() - start
         out_a, out_b = (
             outcomes(predict(model, t.test, h, pad_id, device), t.test.labels)
@@ -352,6 +421,9 @@ def train_pair(
             "loss_B": losses[1],
             "train_s": train_s,
         }
+        if trace is not None:
+            row["grad_trace"] = trace[:]
+            trace.clear()
         if callback is not None:
             callback(row)
         yield row

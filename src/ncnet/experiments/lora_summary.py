@@ -36,7 +36,8 @@ def model_record(rank: int, i: int, j: int, seed: int, epochs: Sequence[dict[str
         "epochs": [
             {"epoch": e["epoch"], "acc_A": e["acc_A"], "acc_B": e["acc_B"],
              "loss_A": e["loss_A"], "loss_B": e["loss_B"], "train_s": e.get("train_s"),
-             "A": chsh.pm_string(e["outcomes_A"]), "B": chsh.pm_string(e["outcomes_B"])}
+             "A": chsh.pm_string(e["outcomes_A"]), "B": chsh.pm_string(e["outcomes_B"]),
+             **({"grad_trace": e["grad_trace"]} if "grad_trace" in e else {})}
             for e in epochs
         ],
     }
