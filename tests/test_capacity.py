@@ -136,3 +136,16 @@ def test_lora_runs_rank_zero_and_knobs_from_toml(tiny_bert, tmp_path):
     bad = invoke("run", cfg, "--out", tmp_path / "o2")
     assert bad.exit_code == 2 and "layer 3 does not exist" in bad.stderr
     assert not (tmp_path / "o2").exists()
+
+
+def test_cli_defaults_of_the_knobs_are_the_config_defaults():
+    import inspect
+
+    from ncnet.cli import lora as lora_command
+
+    params = inspect.signature(lora_command).parameters
+    defaults = LoraConfig()
+    assert params["targets"].default.default == ",".join(defaults.targets)
+    assert params["layers"].default.default == "all" and defaults.layers is None
+    assert params["alpha_scaling"].default.default == defaults.alpha_scaling
+    assert params["trace_every"].default.default == defaults.trace_every
