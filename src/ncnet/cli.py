@@ -357,17 +357,18 @@ def _analyze_lora(out: Path) -> None:
     if not result["groups"]:
         raise UserError(f"{out} holds no complete (rank, seed) traced with `ncnet lora "
                         "--trace-every K`")
-    t = Table(title="LoRA gradient competition per (rank, seed): plain / weighted index")
-    for col in ("rank", "seed", "S", "gap_A2", "gap_B2", "(1,1)", "(1,2)", "(2,1)", "(2,2)",
-                "(2,2) by layer"):
-        t.add_column(col, justify="right")
+    t = Table(title="LoRA gradient competition per (rank, seed)")
+    for col in ("rank", "seed", "S", "gap A2", "gap B2", "index 11/12/21/22",
+                "weighted 11/12/21/22"):
+        t.add_column(col, justify="right", overflow="fold")
     for g in result["groups"]:
         t.add_row(str(g["rank"]), str(g["seed"]), f"{g['S']:.3f}", f"{g['gap_A2']:+.3f}",
                   f"{g['gap_B2']:+.3f}",
-                  *(f"{g[f'competition_{k}']:.2f}/{g[f'competition_w_{k}']:.2f}"
-                    for k in ("11", "12", "21", "22")),
-                  " ".join(f"{k}:{v:.2f}" for k, v in g["by_layer_22"].items()))
+                  *("/".join(f"{g[f'{name}_{k}']:.2f}" for k in ("11", "12", "21", "22"))
+                    for name in ("competition", "competition_w")))
     console.print(t)
+    console.print("per-layer indices of each (2,2) model and pooled correlations: "
+                  "competition.json")
     (out / "competition.json").write_text(json.dumps(strict_json(result), indent=2) + "\n")
     console.print(f"wrote {out / 'competition.json'}")
 
