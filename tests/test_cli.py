@@ -222,6 +222,7 @@ def test_bench_prints_both_timings_and_the_ratio():
     for phase in ("start-up and imports", "training", "summary and bootstraps",
                   "figures and report", "whole run"):
         assert phase in result.stdout
+    assert "traced every 50" in result.stdout and "tracing costs" in result.stdout
 
 
 def test_version():

@@ -105,7 +105,7 @@ def _broken_data(tmp_path, task, content, name="train.csv"):
     "extra, fragment",
     [
         (["--suite", "nope"], "unknown suite 'nope'"),
-        (["--ranks", "1,0"], "ranks must be positive"),
+        (["--ranks", "1,-1"], "ranks must be whole numbers >= 0"),
         (["--ranks", "x"], "--ranks 'x' is not a list"),
         (["--epochs", "0"], "--epochs = 0"),
         (["--seeds", "0"], "--seeds 0"),
@@ -165,8 +165,8 @@ def test_params_reproduce_table_4():
     mbert = json.loads(invoke("lora", "params", "--model", "bert-base-multilingual-cased",
                               "--ranks", "1", "--json").stdout)
     assert (mbert[0]["total"], mbert[0]["trainable"]) == (177_893_380, 39_940)
-    bad = invoke("lora", "params", "--ranks", "0")
-    assert bad.exit_code == 2 and "ranks must be positive" in bad.stderr
+    bad = invoke("lora", "params", "--ranks", "-1")
+    assert bad.exit_code == 2 and "ranks must be whole numbers >= 0" in bad.stderr
 
 
 def test_cli_defaults_are_the_config_defaults():
@@ -192,9 +192,9 @@ def test_run_a_lora_toml(tiny_bert, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert pd.read_csv(tmp_path / "o" / "results.csv")["rank"].tolist() == [1]
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["slope_window"] == 5
-    cfg.write_text('[lora]\nranks = [0]\n')
+    cfg.write_text('[lora]\nranks = [-1]\n')
     bad = invoke("run", cfg, "--out", tmp_path / "o2")
-    assert bad.exit_code == 2 and "ranks must be positive" in bad.stderr
+    assert bad.exit_code == 2 and "ranks must be whole numbers >= 0" in bad.stderr
     cfg.write_text('[lora]\nranks = [1]\n[toy]\nruns = 1\n')
     assert "give exactly one of" in invoke("run", cfg).stderr
 

@@ -36,11 +36,12 @@ def naive_loop(
     return outputs
 
 
-def bench_toy(config: ToyConfig, naive_models: int = 3) -> dict[str, Any]:
+def bench_toy(config: ToyConfig, naive_models: int = 3, trace_every: int = 0) -> dict[str, Any]:
     """Seconds for the whole sweep batched, and for ``naive_models`` models trained one by one
     (:func:`naive_loop`), scaled to the sweep's model count. The batched trainer runs as
     ``ncnet toy`` runs it (float64, denormals flushed); the naive loop as a user's script would
-    (float32, torch's default denormal handling)."""
+    (float32, torch's default denormal handling). ``trace_every`` > 0 also times the batched
+    sweep with the gradient trace on (``traced_seconds``, ``trace_ratio`` to untraced)."""
     torch.set_num_threads(config.threads)
     runs = planned_runs(config)
     codes = list(chsh.PAIRS)
@@ -55,6 +56,11 @@ def bench_toy(config: ToyConfig, naive_models: int = 3) -> dict[str, Any]:
     start = time.perf_counter()
     train_batched(theta0, max(hidden), x, targets, settings)
     batched = time.perf_counter() - start
+    traced = None
+    if trace_every:
+        start = time.perf_counter()
+        train_batched(theta0, max(hidden), x, targets, settings, trace_every=trace_every)
+        traced = time.perf_counter() - start
     torch.set_flush_denormal(False)
 
     k = min(naive_models, len(hidden))
@@ -71,6 +77,9 @@ def bench_toy(config: ToyConfig, naive_models: int = 3) -> dict[str, Any]:
         "naive_seconds": naive,
         "naive_sweep_seconds": naive_sweep,
         "speedup": naive_sweep / batched,
+        "trace_every": trace_every,
+        "traced_seconds": traced,
+        "trace_ratio": traced / batched if traced is not None else None,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "dtype": "float64",

@@ -65,6 +65,10 @@ SCORE_EXAMPLES = _examples(
     "ncnet score my_outcomes.csv",
     "ncnet score my_outcomes.parquet --json --n-boot 2000 --seed 1",
 )
+ANALYZE_EXAMPLES = _examples(
+    "ncnet analyze runs/capacity-scan",
+    "ncnet analyze runs/lora-traced --n-boot 5000",
+)
 BENCH_TOY_EXAMPLES = _examples("ncnet bench toy", "ncnet bench toy --runs 10 --naive-models 1")
 BENCH_LORA_EXAMPLES = _examples("ncnet bench lora",
                                 "ncnet bench lora --rank 8 --train-size 96 --threads 1")
@@ -283,6 +287,8 @@ def toy(
     device: str = typer.Option("cpu", help="cpu | cuda | cuda:N | auto"),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest for these tiny tensors)"),
     record_every: int = typer.Option(50, help="store per-head losses every k epochs (0: off)"),
+    trace_every: int = typer.Option(0, help="store the cosine of Alice's and Bob's gradients on "
+                                    "the shared layer at epoch 1 and every k epochs (0: off)"),
     out: Path = typer.Option(Path("runs/fig2"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
     executor: str | None = typer.Option(None, help="inline | pool | ray (default: inline, or "
@@ -297,6 +303,7 @@ def toy(
         hidden=parse_ints("--hidden", hidden), runs=runs, epochs=epochs, optimizer=optimizer,
         lr=lr, momentum=momentum, loss=loss, encoding=encoding, init=init, seed=seed,
         joint=joint, dtype=dtype, device=device, threads=threads, record_every=record_every,
+        trace_every=trace_every,
     )
     config = toy_config_from(values)
     try:
@@ -371,6 +378,78 @@ def report(
     console.print(*(rich_table(t) for t in experiment.console_tables(result.summary)))
     written = experiment.write_report(Path(out), config, result)
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+@app.command(epilog=ANALYZE_EXAMPLES)
+@guarded
+def analyze(
+    out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K`"),
+    n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs"),
+) -> None:
+    """Gradient competition against S and the signalling gaps, per hidden size n.
+
+    Writes capacity-scan.png, competition.json and competition.md into OUT.
+    """
+    from ncnet.report import write_competition_report
+    from ncnet.sweep import load_latest
+
+    if n_boot < 1:
+        raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
+    experiment, _, records, _ = load_latest(out)
+    if experiment.name == "lora":
+        _analyze_lora(out, records)
+        return
+    if experiment.name != "toy":
+        raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads toy and lora")
+    if not any("competition_22" in r for r in records):
+        raise UserError(f"{out} holds no traced runs: run `ncnet toy --trace-every 50` (or "
+                        "configs/capacity-scan.toml) into it first")
+    scan, corr, written = write_competition_report(out, records, n_boot)
+    t = Table(title="Gradient competition per hidden size (mean over runs)")
+    for col in ("n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",
+                "ρ(index, S)", "ρ(weighted 22, S)"):
+        t.add_column(col, justify="right")
+
+    def rho(n: int, measure: str) -> str:
+        hit = [c for c in corr if c["hidden"] == n and c["measure"] == measure
+               and c["against"] == "S"]
+        c = hit[0] if hit else None
+        if c is None or c["r"] != c["r"]:
+            return "—"
+        return f"{c['r']:+.2f} [{c['ci'][0]:+.2f}, {c['ci'][1]:+.2f}]"
+
+    for r in scan:
+        t.add_row(str(r["hidden"]), str(r["runs"]), f"{r['S']:.3f}",
+                  f"{r['competition_excess_22']:+.3f}", f"{r['competition_w_excess_22']:+.3f}",
+                  rho(r["hidden"], "competition_mean"), rho(r["hidden"], "competition_w_22"))
+    console.print(t)
+    console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
+    """Competition of each traced LoRA pair model per (rank, seed), beside S and the gaps."""
+    from ncnet.competition import lora_competition
+    from ncnet.experiments.lora_summary import final_rows
+    from ncnet.store import strict_json
+
+    result = lora_competition(records, final_rows(records))
+    if not result["groups"]:
+        raise UserError(f"{out} holds no complete (rank, seed) traced with `ncnet lora "
+                        "--trace-every K`")
+    t = Table(title="LoRA gradient competition per (rank, seed)")
+    for col in ("rank", "seed", "S", "gap A2", "gap B2", "index 11/12/21/22",
+                "weighted 11/12/21/22"):
+        t.add_column(col, justify="right", overflow="fold")
+    for g in result["groups"]:
+        t.add_row(str(g["rank"]), str(g["seed"]), f"{g['S']:.3f}", f"{g['gap_A2']:+.3f}",
+                  f"{g['gap_B2']:+.3f}",
+                  *("/".join(f"{g[f'{name}_{k}']:.2f}" for k in ("11", "12", "21", "22"))
+                    for name in ("competition", "competition_w")))
+    console.print(t)
+    console.print("per-layer indices of each (2,2) model and pooled correlations: "
+                  "competition.json")
+    (out / "competition.json").write_text(json.dumps(strict_json(result), indent=2) + "\n")
+    console.print(f"wrote {out / 'competition.json'}")
 
 
 @app.command(epilog=SCORE_EXAMPLES)
@@ -477,11 +556,15 @@ def bench_toy(
     threads: int = typer.Option(1, help="torch CPU threads"),
     whole: bool = typer.Option(True, "--whole/--no-whole",
                                help="also time a whole run, phase by phase"),
+    trace_every: int = typer.Option(50, help="also time the sweep with the gradient trace "
+                                    "every k epochs (0: skip)"),
 ) -> None:
     """Time the batched Figure-2 sweep and the naive per-model loop, in this process, then
     the phases of a whole run (start-up, training, summary, report) against the same loop."""
     if naive_models < 1:
         raise UserError(f"--naive-models {naive_models} is not allowed: use >= 1")
+    if trace_every < 0:
+        raise UserError(f"--trace-every {trace_every} is not allowed: use >= 0")
     config = toy_config_from(dict(hidden=parse_ints("--hidden", hidden), runs=runs,
                                   epochs=epochs, threads=threads, joint=False))
     if whole:  # first, so that its imports are timed
@@ -492,7 +575,7 @@ def bench_toy(
     from ncnet.bench import bench_toy as measure
 
     with console.status("timing the batched sweep and the naive loop ..."):
-        r = measure(config, naive_models)
+        r = measure(config, naive_models, trace_every)
     t = Table(title=f"NCnet sweep: {r['models']} models x {config.epochs} epochs")
     for col in ("trainer", "models timed", "seconds", "sweep seconds", "speed-up"):
         t.add_column(col, justify="right")
@@ -500,6 +583,11 @@ def bench_toy(
               f"{r['naive_sweep_seconds']:.1f}", "1x")
     t.add_row("ncnet batched", str(r["models"]), f"{r['batched_seconds']:.2f}",
               f"{r['batched_seconds']:.2f}", f"{r['speedup']:.0f}x")
+    if r["traced_seconds"] is not None:
+        t.add_row(f"batched, traced every {trace_every}", str(r["models"]),
+                  f"{r['traced_seconds']:.2f}", f"{r['traced_seconds']:.2f}",
+                  f"{r['naive_sweep_seconds'] / r['traced_seconds']:.0f}x")
+        t.caption = f"tracing costs {r['trace_ratio']:.2f}x the untraced batched sweep"
     console.print(t)
     console.print(
         "naive: one nn.Module + torch.optim.Adam per model, Python loop (float32), timed on "
@@ -571,6 +659,13 @@ def lora(
     batch_size: int = typer.Option(32, help="batch per task (each step: one of each)"),
     lora_alpha: float = typer.Option(16.0, help="LoRA alpha (scale alpha / r)"),
     lora_dropout: float = typer.Option(0.1, help="LoRA dropout"),
+    targets: str = typer.Option("query,value", help="modules that get adapters, e.g. value or "
+                                "query,key,value,dense"),
+    layers: str = typer.Option("all", help="encoder layers with adapters, e.g. 5 or 4,5 (0-based)"),
+    alpha_scaling: str = typer.Option("fixed", help="fixed (alpha as given) | rank (alpha = "
+                                      "lora_alpha * r: same scale at every rank)"),
+    trace_every: int = typer.Option(0, help="store the cosine of Alice's and Bob's gradients "
+                                    "on the LoRA parameters every k steps (0: off)"),
     pooling: str = typer.Option("mean", help="mean | cls | pooler"),
     max_len: int = typer.Option(48, help="max tokens per text"),
     train_size: int = typer.Option(600, help="train items per task"),
@@ -608,7 +703,8 @@ def lora(
         lora_alpha=lora_alpha, lora_dropout=lora_dropout, pooling=pooling, max_len=max_len,
         train_size=train_size, test_size=test_size, threads=threads, device=device,
         precision=precision, data_dir=str(data_dir) if data_dir else None,
-        cache_dir=str(cache_dir) if cache_dir else None,
+        cache_dir=str(cache_dir) if cache_dir else None, targets=parse_names("--targets", targets),
+        layers=parse_layers(layers), alpha_scaling=alpha_scaling, trace_every=trace_every,
     )
     config = validated(LoraConfig, values)
     settings = executor_settings(executor, workers, address, gpus_per_task)
@@ -628,24 +724,44 @@ def lora(
                    settings)
 
 
+def parse_names(option: str, text: str) -> tuple[str, ...]:
+    """``"query,value"`` -> ("query", "value"); empty is a :class:`UserError`."""
+    names = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not names:
+        raise UserError(f"{option} is empty; use e.g. {option} query,value")
+    return names
+
+
+def parse_layers(text: str) -> tuple[int, ...] | None:
+    """``"all"`` -> None (every layer), else a list of layer indices."""
+    return None if text.strip().lower() == "all" else tuple(parse_ints("--layers", text))
+
+
 @lora_app.command("params", epilog=LORA_PARAMS_EXAMPLES)
 @guarded
 def lora_params(
     model: str = typer.Option("bert-base-uncased", help="HF name, local path or minilm"),
-    ranks: str = typer.Option("1,2,4,8,16,32", help="LoRA ranks"),
+    ranks: str = typer.Option("1,2,4,8,16,32", help="LoRA ranks (0: heads only)"),
+    targets: str = typer.Option("query,value", help="modules that get adapters"),
+    layers: str = typer.Option("all", help="encoder layers with adapters, e.g. 5 or 4,5"),
     json_out: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Total / trainable parameters per rank, built from the config alone (paper Table 4)."""
     from ncnet.models.multitask import param_table
 
+    names, where = parse_names("--targets", targets), parse_layers(layers)
+    if where is not None and min(where) < 0:
+        raise UserError(f"--layers {layers!r} is not allowed: layers must be whole numbers >= 0")
     try:
-        rows = param_table(model, parse_ints("--ranks", ranks))
+        rows = param_table(model, parse_ints("--ranks", ranks), targets=names, layers=where)
     except ValueError as err:
         raise UserError(str(err).splitlines()[0]) from None
     if json_out:
         sys.stdout.write(json.dumps([r.model_dump() for r in rows], indent=2) + "\n")
         return
-    t = Table(title=f"Parameters of {model} + LoRA(query, value) + two Linear(hidden, 2) heads")
+    placed = ", ".join(names) + ("" if where is None else
+                                 f"; layers {','.join(map(str, where))}")
+    t = Table(title=f"Parameters of {model} + LoRA({placed}) + two Linear(hidden, 2) heads")
     for col in ("rank", "total", "trainable", "trainable / total"):
         t.add_column(col, justify="right")
     for r in rows:

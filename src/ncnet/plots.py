@@ -224,3 +224,72 @@ def figure_5(summary: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[dict[str, Any]],
+                         path: Path) -> None:
+    """The toy capacity scan with the gradient trace, against hidden size n: (a) mean S with
+    its 95% CI, S from the product of marginals and the joint control's mean S; (b) the mean
+    signalling gaps; (c, d) each pair model's mean competition index, plain and
+    gradient-weighted; (e, f) Spearman correlations across runs (95% CI) of competition
+    measures with S and with the XOR heads' gaps."""
+    n = [r["hidden"] for r in scan]
+    fig, axes = plt.subplots(2, 3, figsize=(13.5, 7.2))
+    ax = axes[0, 0]
+    s = np.array([r["S"] for r in scan])
+    ci = np.array([r["S_ci"] for r in scan])
+    ax.errorbar(n, s, yerr=[s - ci[:, 0], ci[:, 1] - s], fmt="o-", color="black", capsize=3,
+                label="mean S, 95% CI")
+    ax.plot(n, [r["S_product"] for r in scan], "s--", color="#4c72b0", ms=4,
+            label="S from product of marginals")
+    if all("S_joint" in r for r in scan):
+        ax.plot(n, [r["S_joint"] for r in scan], "x:", color="#dd8452",
+                label="joint control, mean S")
+    ax.axhline(chsh.LOCAL_BOUND, color="red", ls="--", lw=1)
+    ax.set_title("(a) S per hidden size", fontsize=9)
+    ax.legend(fontsize=7)
+    ax = axes[0, 1]
+    for g, colour in zip(("gap_A1", "gap_A2", "gap_B1", "gap_B2"), PAIR_COLOURS, strict=True):
+        ax.plot(n, [r[g] for r in scan], "o-", color=colour, ms=4, label=g)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_title("(b) signalling gaps (beside task 1 − beside task 2)", fontsize=9)
+    ax.legend(fontsize=7)
+    for ax, name, title in ((axes[0, 2], "competition", "(c) competition index"),
+                            (axes[1, 0], "competition_w", "(d) gradient-weighted index")):
+        for k, colour in zip(("11", "12", "21", "22"), PAIR_COLOURS, strict=True):
+            if f"{name}_{k}" in scan[0]:
+                ax.plot(n, [r[f"{name}_{k}"] for r in scan], "o-", color=colour, ms=4,
+                        label=f"pair model ({k[0]},{k[1]})")
+        if f"{name}_mean_ci" in scan[0]:
+            m = np.array([r[f"{name}_mean"] for r in scan])
+            mci = np.array([r[f"{name}_mean_ci"] for r in scan])
+            ax.fill_between(n, mci[:, 0], mci[:, 1], color="grey", alpha=0.3,
+                            label="mean of the four, 95% CI")
+            ax.plot(n, m, color="grey", lw=1)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{title}: mean of max(0, −cos) over traced epochs" if name == "competition"
+                     else f"{title} (epochs weighted by |g_A||g_B|)", fontsize=9)
+        ax.legend(fontsize=7)
+    for ax, against, title in ((axes[1, 1], "S", "(e) Spearman ρ with S"),
+                               (axes[1, 2], "gap", "(f) Spearman ρ of the (2,2) excess with "
+                                                   "the XOR gaps")):
+        rows = [r for r in correlations if r["against"].startswith(against)]
+        keys = list(dict.fromkeys((r["measure"], r["against"]) for r in rows))
+        for k, (measure, target) in enumerate(keys):
+            sel = [r for r in rows if (r["measure"], r["against"]) == (measure, target)]
+            x = np.array([r["hidden"] for r in sel]) + (k - len(keys) / 2) * 0.07
+            rho = np.array([r["r"] for r in sel])
+            lo = np.array([r["ci"][0] for r in sel])
+            hi = np.array([r["ci"][1] for r in sel])
+            ax.errorbar(x, rho, yerr=[rho - lo, hi - rho], fmt="o", ms=3, capsize=2,
+                        label=f"{measure} vs {target}")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_ylim(-1, 1)
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=6)
+    for ax in axes.flat:
+        ax.set_xlabel("hidden units n")
+        ax.set_xticks(n)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -101,11 +101,11 @@ def test_single_task(tiny_model):
 def test_config_errors(tiny_model):
     with pytest.raises(ValidationError, match="unknown suite 'nope'"):
         LoraConfig(suite="nope")
-    with pytest.raises(ValidationError, match="ranks must be positive integers, got \\[1, 0\\]"):
-        LoraConfig(ranks=(1, 0))
+    with pytest.raises(ValidationError, match="ranks must be whole numbers >= 0 .*\\[1, -1\\]"):
+        LoraConfig(ranks=(1, -1))
     cfg = _cfg(tiny_model)
-    with pytest.raises(ValueError, match="rank must be a positive integer, got 0"):
-        run_pair(cfg, 0, 1, 1, seed=1)
+    with pytest.raises(ValueError, match="rank must be a whole number >= 0, got -1"):
+        run_pair(cfg, -1, 1, 1, seed=1)
     with pytest.raises(ValueError, match="setting index must be 1 or 2, got 3"):
         run_pair(cfg, 1, 3, 1, seed=1)
 

@@ -41,17 +41,17 @@ def test_trainable_formula():
     assert expected_trainable(2, 32, 3) == 2 * 2 * 3 * 64 + 2 * 66
 
 
-@pytest.mark.parametrize("ranks", [[0], [1, -2], []])
+@pytest.mark.parametrize("ranks", [[-1], [1, -2], []])
 def test_bad_ranks(ranks):
-    with pytest.raises(ValueError, match="ranks must be positive integers"):
+    with pytest.raises(ValueError, match="ranks must be whole numbers >= 0"):
         param_table("bert-base-uncased", ranks)
 
 
-def test_rank_zero_spec():
+def test_negative_rank_spec():
     with pytest.raises(ValueError):
-        LoraSpec(rank=0)
-    with pytest.raises(ValueError, match="rank must be a positive integer, got 0"):
-        expected_trainable(2, 32, 0)
+        LoraSpec(rank=-1)
+    with pytest.raises(ValueError, match="rank must be a whole number >= 0, got -1"):
+        expected_trainable(2, 32, -1)
 
 
 def test_unreachable_model_is_a_clear_and_fast_error(monkeypatch):

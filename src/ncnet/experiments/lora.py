@@ -75,19 +75,49 @@ class LoraConfig(BaseModel):
     data_dir: str | None = None
     cache_dir: str | None = None
     pretrained: bool = True
+    targets: tuple[str, ...] = Field(
+        default=("query", "value"),
+        description="modules that get LoRA adapters, by last name part (query, key, value, "
+        "dense for BERT)")
+    layers: tuple[int, ...] | None = Field(
+        default=None, description="encoder layers that get adapters (0-based; None: all)")
+    alpha_scaling: Literal["fixed", "rank"] = Field(
+        default="fixed",
+        description="fixed: alpha = lora_alpha at every rank (scale lora_alpha / r); rank: "
+        "alpha = lora_alpha * r (scale lora_alpha at every rank, as fixed has at r = 1)")
+    trace_every: int = Field(
+        default=0, ge=0, description="compare Alice's and Bob's gradients on the LoRA "
+        "parameters (per layer and overall) at step 1 and every k training steps (0: off)")
 
     @field_validator("ranks")
     @classmethod
     def _ranks(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        bad = [r for r in v if r <= 0]
+        bad = [r for r in v if r < 0]
         if bad or not v:
-            raise ValueError(f"ranks must be positive integers, got {list(v)}")
+            raise ValueError(f"ranks must be whole numbers >= 0 (0: heads only), got {list(v)}")
         return v
 
     @field_validator("device")
     @classmethod
     def _device_name(cls, v: str) -> str:
         return check_device_name(v)
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        names = sorted({t.strip() for t in v})
+        if not v or not all(names):
+            raise ValueError(f"targets must be module names such as query,value, got {list(v)}")
+        return tuple(names)
+
+    @field_validator("layers")
+    @classmethod
+    def _layers(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if v is None:
+            return None
+        if not v or any(k < 0 for k in v):
+            raise ValueError(f"layers must be whole numbers >= 0, got {list(v)}")
+        return tuple(sorted(set(v)))
 
     @model_validator(mode="after")
     def _suite(self) -> LoraConfig:
@@ -99,9 +129,12 @@ class LoraConfig(BaseModel):
         return self.model or get_suite(self.suite).model
 
     def spec(self, rank: int) -> LoraSpec:
-        if rank <= 0:
-            raise ValueError(f"rank must be a positive integer, got {rank}")
-        return LoraSpec(rank=rank, alpha=self.lora_alpha, dropout=self.lora_dropout)
+        """The adapter of one rank; with ``alpha_scaling = "rank"`` alpha is lora_alpha * r."""
+        if rank < 0:
+            raise ValueError(f"rank must be a whole number >= 0, got {rank}")
+        alpha = self.lora_alpha * rank if self.alpha_scaling == "rank" and rank else self.lora_alpha
+        return LoraSpec(rank=rank, alpha=alpha, dropout=self.lora_dropout,
+                        target_modules=self.targets, layers=self.layers)
 
     def task(self, head: Literal["A", "B"], index: int) -> str:
         """Task name of Alice's (``A``) or Bob's (``B``) setting ``index`` in {1, 2}."""
@@ -113,10 +146,21 @@ class LoraConfig(BaseModel):
 
 @dataclass
 class Encoded:
-    """Token ids of one split: ``ids[k]`` is a list of at most ``max_len`` ints."""
+    """Token ids of one split: ``ids[k]`` is a list of at most ``max_len`` ints;
+    ``type_ids[k]`` the tokenizer's segment ids of the same row (0 for the first text, 1 for
+    the second of a pair), ``None`` for tokenizers without segments."""
 
     ids: list[list[int]]
     labels: torch.Tensor
+    type_ids: list[list[int]] | None = None
+
+    def batch(self, idx: list[int], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
+        """Rows ``idx`` padded to their longest: the model's keyword inputs."""
+        ids, mask = collate([self.ids[k] for k in idx], pad_id, device)
+        inputs = {"input_ids": ids, "attention_mask": mask}
+        if self.type_ids is not None:
+            inputs["token_type_ids"] = collate([self.type_ids[k] for k in idx], 0, device)[0]
+        return inputs
 
 
 @dataclass
@@ -124,6 +168,13 @@ class TaskData:
     name: str
     train: Encoded
     test: Encoded
+
+
+def check_model(cfg: LoraConfig) -> None:
+    """ValueError (one line) when the config's targets or layers do not fit its encoder;
+    the encoder is built from its config on the meta device (no weights, no memory)."""
+    build_model(cfg.model_name, cfg.spec(max(cfg.ranks)), pooling=cfg.pooling, pretrained=False,
+                device="meta")
 
 
 def resolve_device(device: str) -> torch.device:
@@ -150,11 +201,13 @@ def load_tokenizer(model: str):
 
 
 def encode(tokenizer, frame, max_len: int) -> Encoded:
-    """Tokenize ``text`` [+ ``text_b``] without padding, truncated to ``max_len`` tokens."""
+    """Tokenize ``text`` [+ ``text_b``] without padding, truncated to ``max_len`` tokens. The
+    tokenizer's segment ids are kept, so BERT reads a pair's second text as segment B."""
     texts = frame["text"].tolist()
     pairs = frame["text_b"].tolist() if "text_b" in frame.columns else None
     enc = tokenizer(texts, pairs, truncation=True, max_length=max_len)
-    return Encoded(ids=enc["input_ids"], labels=torch.tensor(frame["label"].to_numpy()))
+    return Encoded(ids=enc["input_ids"], labels=torch.tensor(frame["label"].to_numpy()),
+                   type_ids=enc.get("token_type_ids"))
 
 
 def load_task_data(cfg: LoraConfig, name: str, tokenizer) -> TaskData:
@@ -201,9 +254,9 @@ def predict(
     preds = torch.empty(len(order), dtype=torch.long)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        ids, mask = collate([data.ids[k] for k in idx], pad_id, device)
+        inputs = data.batch(idx, pad_id, device)
         with autocast(precision, device):
-            preds[idx] = model(ids, mask, head).argmax(-1).cpu()
+            preds[idx] = model(head=head, **inputs).argmax(-1).cpu()
     model.train(was_training)
     return preds
 
@@ -229,6 +282,59 @@ def _epoch_batches(n: int, steps: int, batch: int, gen: torch.Generator) -> list
     return [order[s * batch : (s + 1) * batch] for s in range(steps)]
 
 
+def gradient_cosines(grads_a: dict[str, torch.Tensor | None],
+                     grads_b: dict[str, torch.Tensor | None]) -> dict[str, Any]:
+    """Cosine of two heads' gradients on the LoRA parameters, per encoder layer (keyed by
+    its index) and overall, with both norms; ``None`` where a gradient is zero. Parameters
+    are matched by name; a missing gradient counts as zero.
+
+    >>> g = {"encoder.layer.0.q.lora_A.weight": torch.tensor([1.0, 2.0])}
+    >>> gradient_cosines(g, {k: -v for k, v in g.items()})["layers"]
+    {'0': -1.0}
+    """
+    import re
+
+    sums: dict[str, list[float]] = {}
+    for name in grads_a.keys() | grads_b.keys():
+        a, b = grads_a.get(name), grads_b.get(name)
+        if a is None and b is None:
+            continue
+        a = a.double() if a is not None else torch.zeros_like(b, dtype=torch.float64)
+        b = b.double() if b is not None else torch.zeros_like(a)
+        found = re.search(r"\.layer\.(\d+)\.", f".{name}")
+        acc = sums.setdefault(found.group(1) if found else "other", [0.0, 0.0, 0.0])
+        acc[0] += float((a * b).sum())
+        acc[1] += float((a * a).sum())
+        acc[2] += float((b * b).sum())
+
+    def cos(dot: float, aa: float, bb: float) -> float | None:
+        return dot / math.sqrt(aa * bb) if aa > 0 and bb > 0 else None
+
+    total = [sum(v[k] for v in sums.values()) for k in range(3)]
+    return {"cos": cos(*total), "norm_A": math.sqrt(total[1]), "norm_B": math.sqrt(total[2]),
+            "layers": {k: cos(*v) for k, v in sorted(sums.items(), key=lambda kv: (
+                not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0))}}
+
+
+def _traced_backward(model: MultiTaskLora, ces: list[torch.Tensor]) -> dict[str, Any]:
+    """Backward of ``sum(ces)`` one head at a time: the parameters' gradients end up the
+    same as ``sum(ces).backward()`` (each is the sum of the two heads' parts, and the
+    heads' graphs share only parameters); returns :func:`gradient_cosines` of the heads'
+    LoRA gradients."""
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    parts = []
+    for ce in ces:
+        for _, p in params:
+            p.grad = None
+        ce.backward()
+        parts.append([p.grad for _, p in params])
+    for (_, p), ga, gb in zip(params, *parts, strict=True):
+        p.grad = ga if gb is None else gb if ga is None else ga + gb
+    lora = [k for k, (n, _) in enumerate(params) if "lora_" in n]
+    return gradient_cosines({params[k][0]: parts[0][k] for k in lora},
+                            {params[k][0]: parts[1][k] for k in lora})
+
+
 def train_heads(
     cfg: LoraConfig,
     rank: int,
@@ -237,12 +343,15 @@ def train_heads(
     pad_id: int,
     *,
     model: MultiTaskLora | None = None,
+    trace: list[dict[str, Any]] | None = None,
 ) -> Iterator[tuple[int, MultiTaskLora, list[float]]]:
     """Train head ``h`` on ``tasks[h]`` (one or two tasks) jointly; yield after each epoch.
 
     Yields ``(epoch, model, mean training loss per head)``; the model is in train mode. The
     first yield is epoch 0, the untrained model (losses NaN), so curves over epochs start
-    where the paper's μ∇S window starts.
+    where the paper's μ∇S window starts. With ``cfg.trace_every`` and a ``trace`` list, two
+    heads and LoRA adapters, step 1 and every ``trace_every``-th step append
+    ``{"epoch", "step", **gradient_cosines(...)}`` to ``trace``; training is unchanged.
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -256,6 +365,8 @@ def train_heads(
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr)
     steps = math.ceil(max(len(t.train.ids) for t in tasks) / cfg.batch_size)
+    tracing = (trace is not None and cfg.trace_every > 0 and len(tasks) == 2
+               and any("lora_" in n for n, p in model.named_parameters() if p.requires_grad))
     yield 0, model, [math.nan] * len(tasks)
     for epoch in range(1, cfg.epochs + 1):
         gen = torch.Generator().manual_seed(seed * 100_003 + epoch)
@@ -263,16 +374,23 @@ def train_heads(
         totals = [0.0] * len(tasks)
         for s in range(steps):
             loss = torch.zeros((), device=device)
+            ces = []
             for h, task in enumerate(tasks):
                 idx = plans[h][s]
-                ids, mask = collate([task.train.ids[k] for k in idx], pad_id, device)
+                inputs = task.train.batch(idx, pad_id, device)
                 with autocast(cfg.precision, device):
-                    logits = model(ids, mask, h)
+                    logits = model(head=h, **inputs)
                 ce = F.cross_entropy(logits.float(), task.train.labels[idx].to(device))
                 totals[h] += float(ce.detach())
                 loss = loss + ce
+                ces.append(ce)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            step = (epoch - 1) * steps + s + 1
+            if tracing and (step == 1 or step % cfg.trace_every == 0):
+                assert trace is not None
+                trace.append({"epoch": epoch, "step": step, **_traced_backward(model, ces)})
+            else:
+                loss.backward()
             opt.step()
         yield epoch, model, [t / steps for t in totals]
 
@@ -308,7 +426,8 @@ def train_pair(
     pad_id = tokenizer.pad_token_id or 0
     start = time.perf_counter()
     model = None
-    for epoch, model, losses in train_heads(cfg, rank, seed, tasks, pad_id):
+    trace: list[dict[str, Any]] | None = [] if cfg.trace_every else None
+    for epoch, model, losses in train_heads(cfg, rank, seed, tasks, pad_id, trace=trace):
         train_s = time.perf_counter() - start
         out_a, out_b = (
             outcomes(predict(model, t.test, h, pad_id, device, precision=cfg.precision),
@@ -330,6 +449,9 @@ def train_pair(
             "loss_B": losses[1],
             "train_s": train_s,
         }
+        if trace is not None:
+            row["grad_trace"] = trace[:]
+            trace.clear()
         if callback is not None:
             callback(row)
         yield row
@@ -428,14 +550,17 @@ def load_checkpoint(directory: str | Path) -> tuple[MultiTaskLora, LoraConfig, d
 LORA_EXPERIMENT = "lora"
 LORA_ID_COLUMNS = ("experiment", "run", "seed", "rank")
 LORA_RUNTIME_FIELDS = {"ranks", "seeds", "threads", "device", "cache_dir"}
+LORA_OPTIONAL_FIELDS = ("targets", "layers", "alpha_scaling", "trace_every", "precision")
+"""Identity fields added later: hashed only when set, so older stores keep their hashes."""
 
 
 def lora_identity(config: LoraConfig) -> dict[str, Any]:
     """The fields of a LoRA config that decide a model's record (not which models exist). A
     field left at a default that predates it is left out, so old hashes stay."""
-    data = config.model_dump(mode="json", exclude=LORA_RUNTIME_FIELDS)
-    if data.get("precision") == "fp32":
-        del data["precision"]
+    fields = type(config).model_fields
+    unset = {k for k in LORA_OPTIONAL_FIELDS
+             if k in fields and getattr(config, k) == fields[k].default}
+    data = config.model_dump(mode="json", exclude=LORA_RUNTIME_FIELDS | unset)
     data["model"] = config.model_name
     return data
 
@@ -458,6 +583,7 @@ class LoraInputs:
 def prepare_lora(config: LoraConfig) -> LoraInputs:
     """Load the tokenizer and all four tasks; any bad model or data file raises ValueError
     here, before a store or output directory is touched."""
+    check_model(config)
     tokenizer = load_tokenizer(config.model_name)
     data: dict[str, Any] = {}
     for head in ("A", "B"):

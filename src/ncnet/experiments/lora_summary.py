@@ -27,7 +27,8 @@ def model_record(rank: int, i: int, j: int, seed: int, epochs: Sequence[dict[str
         "epochs": [
             {"epoch": e["epoch"], "acc_A": e["acc_A"], "acc_B": e["acc_B"],
              "loss_A": e["loss_A"], "loss_B": e["loss_B"], "train_s": e.get("train_s"),
-             "A": chsh.pm_string(e["outcomes_A"]), "B": chsh.pm_string(e["outcomes_B"])}
+             "A": chsh.pm_string(e["outcomes_A"]), "B": chsh.pm_string(e["outcomes_B"]),
+             **({"grad_trace": e["grad_trace"]} if "grad_trace" in e else {})}
             for e in epochs
         ],
     }
@@ -98,9 +99,9 @@ def rank_trend(records: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]
     ``seeds``: t-interval over per-seed slopes (training noise included; None with one
     seed).  ``shape``: 'rises' / 'falls' if the interval used lies wholly above / below 0,
     else 'no trend detected' — the seed interval with 3+ seeds, else the item interval.
-    None with fewer than two ranks.
+    None with fewer than two ranks above 0 (rank 0, heads only, has no place on a log axis).
     """
-    ranks = sorted({r["rank"] for r in rows})
+    ranks = sorted({r["rank"] for r in rows if r["rank"] > 0})  # rank 0: heads only, no log
     seeds = sorted({r["seed"] for r in rows})
     if len(ranks) < 2:
         return None

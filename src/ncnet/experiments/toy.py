@@ -37,7 +37,10 @@ JOINT_CODE = (0, 0)
 IDENTITY_FIELDS = (
     "epochs", "optimizer", "lr", "momentum", "loss", "encoding", "init", "seed", "dtype",
     "record_every",  # changes what a record holds (loss curves), not its CHSH numbers
+    "trace_every",  # likewise (gradient cosines); hashed only when on, so old hashes hold
 )
+OPTIONAL_IDENTITY = {"trace_every": 0}
+"""Identity fields added later, left out of the hash at these default values."""
 
 
 class ToyConfig(BaseModel):
@@ -66,6 +69,9 @@ class ToyConfig(BaseModel):
     chunk_runs: int | None = Field(default=None, ge=1, description="runs trained per batch "
                                    "(default: 100 on CPU; on CUDA as many as memory allows)")
     record_every: int = Field(default=50, ge=0, description="store losses every k epochs")
+    trace_every: int = Field(
+        default=0, ge=0, description="compare Alice's and Bob's gradients on the shared layer "
+        "at epoch 1 and every k epochs (0: off)")
 
     @field_validator("hidden")
     @classmethod
@@ -82,7 +88,8 @@ class ToyConfig(BaseModel):
 
     def identity(self) -> dict[str, Any]:
         """The fields that decide a run's outcome."""
-        return {k: getattr(self, k) for k in IDENTITY_FIELDS}
+        return {k: getattr(self, k) for k in IDENTITY_FIELDS
+                if OPTIONAL_IDENTITY.get(k, object()) != getattr(self, k)}
 
     def config_hash(self) -> str:
         """12-hex-digit identity of a run's settings (not of which runs exist)."""
@@ -158,6 +165,7 @@ def _train(
     codes: Sequence[tuple[int, int]],
     targets: np.ndarray,
     progress: Callable[[int], None] | None,
+    trace_every: int = 0,
 ):
     """Train ``len(runs) * len(codes)`` models; ``targets`` (len(codes), N, K) per code."""
     hidden = [h for h, _ in runs for _ in codes]
@@ -174,6 +182,7 @@ def _train(
         device=config.resolved_device(),
         record_every=config.record_every,
         progress=progress,
+        trace_every=trace_every,
     )
 
 
@@ -186,6 +195,43 @@ def _curves(result, n_runs: int, n_models: int) -> list[dict[str, Any] | None]:
         {"epochs": epochs, "loss": np.round(curves[:, r], 6).transpose(1, 2, 0).tolist()}
         for r in range(n_runs)
     ]
+
+
+def _traces(result, runs: Sequence[tuple[int, int]]) -> list[dict[str, Any] | None]:
+    """Per run: ``gradient_trace`` (epochs; per pair model in pair order the overall cosine,
+    the per-unit cosines of its n units and both gradient norms, at each traced epoch; None
+    for NaN), and each pair model's competition index ``competition_ij`` and
+    gradient-weighted index ``competition_w_ij`` (:mod:`ncnet.competition`)."""
+    from ncnet.competition import competition_index, weighted_competition_index
+
+    tr = result.trace
+    if tr is None:
+        return [None] * len(runs)
+    t = len(tr.epochs)
+
+    def clean(x: np.ndarray) -> list:
+        return np.where(np.isnan(x), None, np.round(x, 5)).tolist()
+
+    cos = tr.cos.reshape(t, len(runs), 4).transpose(1, 2, 0)  # (R, 4, T)
+    units = tr.cos_units.reshape(t, len(runs), 4, -1).transpose(1, 2, 0, 3)  # (R, 4, T, H)
+    norms = tr.norms.reshape(t, len(runs), 4, 2).transpose(1, 2, 0, 3)  # (R, 4, T, 2)
+    index = competition_index(cos)  # (R, 4)
+    weighted = weighted_competition_index(cos, norms[..., 0], norms[..., 1])
+    out = []
+    for r, (hidden, _) in enumerate(runs):
+        rec: dict[str, Any] = {
+            "gradient_trace": {
+                "epochs": tr.epochs.tolist(), "cos": clean(cos[r]),
+                "cos_units": clean(units[r, :, :, :hidden]),
+                "norm_A": clean(norms[r, :, :, 0]), "norm_B": clean(norms[r, :, :, 1]),
+            },
+        }
+        for p, (i, j) in enumerate(chsh.PAIRS):
+            rec[f"competition_{i}{j}"] = float(index[r, p])
+        for p, (i, j) in enumerate(chsh.PAIRS):
+            rec[f"competition_w_{i}{j}"] = float(weighted[r, p])
+        out.append(rec)
+    return out
 
 
 def _prepare_torch(config: ToyConfig) -> None:
@@ -210,10 +256,11 @@ def train_pair_runs(
         return []
     _prepare_torch(config)
     targets = np.stack([pair_targets(i, j) for i, j in chsh.PAIRS]).astype(np.float64)
-    result = _train(config, runs, chsh.PAIRS, targets, progress)
+    result = _train(config, runs, chsh.PAIRS, targets, progress, config.trace_every)
     correct = result.correct.numpy().reshape(len(runs), 4, *targets.shape[1:])
     a, b = pair_outcomes(correct)
     curves = _curves(result, len(runs), 4)
+    traces = _traces(result, runs)
     out = []
     for r, row in enumerate(pair_rows(a, b)):
         hidden, run = runs[r]
@@ -226,6 +273,8 @@ def train_pair_runs(
         }
         if curves[r] is not None:
             rec["loss_curves"] = curves[r]
+        if traces[r] is not None:
+            rec.update(traces[r])
         out.append(rec)
     return out
 

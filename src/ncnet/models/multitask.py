@@ -58,14 +58,17 @@ KNOWN_CONFIGS: dict[str, dict[str, object]] = {
 
 
 class LoraSpec(BaseModel):
-    """LoRA hyperparameters. Defaults: alpha = 16 (scale alpha / r), dropout 0.1, q and v."""
+    """LoRA hyperparameters. Defaults: alpha = 16 (scale alpha / r), dropout 0.1, q and v on
+    every layer. ``rank`` 0 means no adapters at all (the heads alone train, a calibration);
+    ``layers`` (PEFT's ``layers_to_transform``) picks encoder layers, ``None`` = all."""
 
     model_config = ConfigDict(frozen=True)
 
-    rank: int = Field(gt=0)
+    rank: int = Field(ge=0)
     alpha: float = Field(default=16.0, gt=0)
     dropout: float = Field(default=0.1, ge=0, lt=1)
     target_modules: tuple[str, ...] = ("query", "value")
+    layers: tuple[int, ...] | None = None
 
 
 class ParamCount(BaseModel):
@@ -96,9 +99,10 @@ def resolve_model(name: str) -> str:
 
 
 def expected_trainable(layers: int, hidden: int, rank: int, n_targets: int = 2) -> int:
-    """Closed form of the trainable count: ``n_targets*layers*r*2*hidden + 2*(2*hidden + 2)``."""
-    if rank <= 0:
-        raise ValueError(f"rank must be a positive integer, got {rank}")
+    """Closed form of the trainable count: ``n_targets*layers*r*2*hidden + 2*(2*hidden + 2)``
+    for square targets (query, key, value, attention output); rank 0 = the heads alone."""
+    if rank < 0:
+        raise ValueError(f"rank must be a whole number >= 0, got {rank}")
     return n_targets * layers * rank * (hidden + hidden) + 2 * (hidden * 2 + 2)
 
 
@@ -140,6 +144,31 @@ def load_encoder(name: str, *, pretrained: bool = True) -> nn.Module:
         ) from exc
 
 
+def adapter_sites(encoder: nn.Module) -> tuple[set[str], int]:
+    """``(names, layers)``: the last name part of every ``nn.Linear`` inside the encoder's
+    numbered layers (``query``, ``key``, ``value``, ``dense`` for BERT), and the layer count."""
+    import re
+
+    names = set()
+    for full, module in encoder.named_modules():
+        if isinstance(module, nn.Linear) and re.search(r"\.\d+\.", f".{full}."):
+            names.add(full.rsplit(".", 1)[-1])
+    return names, int(encoder.config.num_hidden_layers)
+
+
+def check_spec(encoder: nn.Module, spec: LoraSpec, name: str = "the model") -> None:
+    """ValueError (one line) for a target module or layer index ``encoder`` does not have."""
+    sites, n_layers = adapter_sites(encoder)
+    unknown = [t for t in spec.target_modules if t not in sites]
+    if unknown:
+        raise ValueError(f"unknown target module {unknown[0]!r} for {name}: allowed "
+                         f"{', '.join(sorted(sites))}")
+    bad = [k for k in spec.layers or () if not 0 <= k < n_layers]
+    if bad:
+        raise ValueError(f"layer {bad[0]} does not exist in {name}: it has layers 0 to "
+                         f"{n_layers - 1}")
+
+
 class MultiTaskLora(nn.Module):
     """Frozen encoder + LoRA(query, value) + shared pooling + Alice and Bob heads.
 
@@ -155,25 +184,37 @@ class MultiTaskLora(nn.Module):
         from peft import LoraConfig as PeftLoraConfig
         from peft import get_peft_model
 
+        check_spec(encoder, spec)
         for p in encoder.parameters():
             p.requires_grad_(False)
-        peft_cfg = PeftLoraConfig(
-            r=spec.rank,
-            lora_alpha=spec.alpha,
-            lora_dropout=spec.dropout,
-            target_modules=list(spec.target_modules),
-            bias="none",
-        )
-        self.encoder = get_peft_model(encoder, peft_cfg)
+        if spec.rank == 0:  # heads only: the frozen encoder as it is
+            self.encoder = encoder
+        else:
+            peft_cfg = PeftLoraConfig(
+                r=spec.rank,
+                lora_alpha=spec.alpha,
+                lora_dropout=spec.dropout,
+                target_modules=list(spec.target_modules),
+                layers_to_transform=list(spec.layers) if spec.layers is not None else None,
+                bias="none",
+            )
+            self.encoder = get_peft_model(encoder, peft_cfg)
         hidden = int(encoder.config.hidden_size)
         self.hidden = hidden
         self.spec = spec
         self.pooling: Pooling = pooling
         self.heads = nn.ModuleList([nn.Linear(hidden, 2), nn.Linear(hidden, 2)])
 
-    def pool(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Shared representation ``(batch, hidden)``."""
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+    def pool(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Shared representation ``(batch, hidden)``; ``token_type_ids`` (segment A 0, B 1)
+        reach the encoder when given."""
+        extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra)
         if self.pooling == "pooler":
             return out.pooler_output
         states = out.last_hidden_state
@@ -183,9 +224,13 @@ class MultiTaskLora(nn.Module):
         return (states * mask).sum(1) / mask.sum(1).clamp_min(1.0)
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, head: int
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        head: int,
+        token_type_ids: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return self.heads[head](self.pool(input_ids, attention_mask))
+        return self.heads[head](self.pool(input_ids, attention_mask, token_type_ids))
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         """The trainable tensors only (LoRA + heads), keyed by parameter name."""
@@ -204,6 +249,7 @@ def build_model(
     ctx = torch.device(device) if device is not None else contextlib.nullcontext()
     with ctx:
         encoder = load_encoder(name, pretrained=pretrained and str(device) != "meta")
+        check_spec(encoder, spec, repr(name))
         return MultiTaskLora(encoder, spec, pooling=pooling)
 
 
@@ -215,18 +261,25 @@ def count_params(model: nn.Module) -> tuple[int, int]:
 
 
 def param_table(
-    name: str, ranks: list[int] | tuple[int, ...], *, alpha: float = 16.0
+    name: str,
+    ranks: list[int] | tuple[int, ...],
+    *,
+    alpha: float = 16.0,
+    targets: tuple[str, ...] = ("query", "value"),
+    layers: tuple[int, ...] | None = None,
 ) -> list[ParamCount]:
     """Total / trainable / ratio per rank, models built from config on the meta device.
 
     Reproduces the paper's Table 4: ``bert-base-uncased`` r=1 gives 109,522,180 / 39,940.
+    ``targets`` and ``layers`` place the adapters (see :class:`LoraSpec`); rank 0 = heads only.
     """
-    bad = [r for r in ranks if not isinstance(r, int) or r <= 0]
+    bad = [r for r in ranks if not isinstance(r, int) or r < 0]
     if bad or not ranks:
-        raise ValueError(f"ranks must be positive integers, got {list(ranks)}")
+        raise ValueError(f"ranks must be whole numbers >= 0, got {list(ranks)}")
     rows = []
     for rank in ranks:
-        model = build_model(name, LoraSpec(rank=rank, alpha=alpha), pretrained=False, device="meta")
+        spec = LoraSpec(rank=rank, alpha=alpha, target_modules=tuple(targets), layers=layers)
+        model = build_model(name, spec, pretrained=False, device="meta")
         total, trainable = count_params(model)
         rows.append(
             ParamCount(rank=rank, total=total, trainable=trainable, ratio=trainable / total)

@@ -126,15 +126,42 @@ def with_bias_column(x: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 
 @dataclass
+class GradientTrace:
+    """Alice's and Bob's gradients on the shared layer (W1 with its bias), compared at
+    ``epochs`` (T,): ``cos`` (T, M) the cosine of the two whole gradients, ``cos_units``
+    (T, M, H) per hidden unit (its 5 in-weights), ``norms`` (T, M, 2) the two gradients'
+    Euclidean norms. A cosine is NaN where a gradient is exactly zero (padded or dead units).
+    Alice = the first half of the heads, Bob = the second (one head each in a pair model)."""
+
+    epochs: np.ndarray
+    cos: np.ndarray
+    cos_units: np.ndarray
+    norms: np.ndarray
+
+
+@dataclass
 class TrainResult:
     """Final state of a batch: ``theta`` (M, P), ``logits`` (M, N, K), ``correct`` (M, N, K) bool,
-    and, when recorded, ``loss_curves`` (T, M, K) per-head training loss at ``curve_epochs``."""
+    and, when recorded, ``loss_curves`` (T, M, K) per-head training loss at ``curve_epochs``
+    and the :class:`GradientTrace` ``trace``."""
 
     theta: torch.Tensor
     logits: torch.Tensor
     correct: torch.Tensor
     curve_epochs: np.ndarray
     loss_curves: np.ndarray | None
+    trace: GradientTrace | None = None
+
+
+def cosine(a: torch.Tensor, b: torch.Tensor, dim: int | tuple[int, ...] = -1) -> torch.Tensor:
+    """Cosine similarity of ``a`` and ``b`` along ``dim``; NaN where either vector is zero.
+
+    >>> cosine(torch.tensor([1.0, 2.0]), torch.tensor([-2.0, -4.0])).item()
+    -1.0
+    """
+    dot = (a * b).sum(dim)
+    norm = torch.sqrt((a * a).sum(dim) * (b * b).sum(dim))
+    return torch.where(norm > 0, dot / norm, torch.full_like(dot, math.nan))
 
 
 def head_losses(logits: torch.Tensor, targets: torch.Tensor, loss: Loss) -> torch.Tensor:
@@ -158,12 +185,16 @@ def train_batched(
     record_every: int = 0,
     progress: Callable[[int], None] | None = None,
     progress_every: int = 250,
+    trace_every: int = 0,
 ) -> TrainResult:
     """Train ``M`` models at once with hand-written gradients; full batch on all inputs.
 
     ``theta0`` (M, P) initial parameters (see :func:`init_params`), ``x`` (N, 4) inputs,
     ``targets`` (M, N, K) 0/1 labels. ``record_every`` > 0 stores every head's loss every
     that many epochs (and at the last); ``progress(k)`` is called with epochs done so far.
+    ``trace_every`` > 0 compares Alice's and Bob's gradients on the shared layer at epoch 1
+    and every that many epochs (:class:`GradientTrace`), from the gradient of that epoch's
+    step. It reads the step's tensors and writes none of them, so it changes no result.
 
     Internally the model axis is the last, fastest one: the input layer of all models is one
     matrix product with the shared inputs, and the per-model head contractions (over at most
@@ -209,6 +240,29 @@ def train_batched(
     pre3 = pre.view(n, hm, m)
     dh_flat = dh.view(n, hm * m)
     threshold_backward = torch.ops.aten.threshold_backward.grad_input
+    traced: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
+    if trace_every and k > 1:
+        per_head = torch.empty(k, n, hm, m, dtype=dtype, device=dev)
+        err_by_head = err.permute(1, 0, 2)[:, :, None, :]  # (K, N, 1, M) view
+        w2_by_head = w2[:hm].permute(1, 0, 2)[:, None]  # (K, 1, H, M) view
+
+    def trace(epoch: int) -> None:
+        """Each side's gradient on W1 from its own heads' errors alone: Alice's heads are the
+        first half, Bob's the second; one batched matrix product for all heads and models."""
+        torch.mul(err_by_head, w2_by_head, out=per_head)  # (K, N, H, M)
+        for c in range(k):
+            threshold_backward(per_head[c], h, 0.0, grad_input=per_head[c])  # ReLU'
+        g = torch.matmul(xb_t, per_head.view(k, n, hm * m))  # (K, 5, H*M)
+        g = g.view(2, k // 2, N_BITS + 1, hm, m).sum(1)  # (2 sides, 5, H, M)
+        sq = (g * g).sum(1)  # (2, H, M)
+        dot = (g[0] * g[1]).sum(0)  # (H, M)
+        unit_norm = torch.sqrt(sq[0] * sq[1])
+        nan = torch.full_like(dot, math.nan)
+        cos_units = torch.where(unit_norm > 0, dot / unit_norm, nan)
+        side_sq = sq.sum(1)  # (2, M)
+        all_norm = torch.sqrt(side_sq[0] * side_sq[1])
+        cos_all = torch.where(all_norm > 0, dot.sum(0) / all_norm, nan[0])
+        traced.append((epoch, cos_all, cos_units, side_sq.sqrt() * scale))
 
     def forward() -> None:
         torch.mm(xb, w1, out=pre)
@@ -234,6 +288,8 @@ def train_batched(
         threshold_backward(dh, h, 0.0, grad_input=dh)  # ReLU': zero where the unit is off
         torch.mm(xb_t, dh_flat, out=g1)
         grad.mul_(scale)
+        if trace_every and k > 1 and (epoch == 1 or epoch % trace_every == 0):
+            trace(epoch)
         if s.optimizer == "adam":  # the arithmetic of torch.optim.Adam (single-tensor path)
             exp_avg.lerp_(grad, 1 - b1)
             exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
@@ -258,12 +314,21 @@ def train_batched(
     forward()
     logits = z.permute(2, 0, 1).to("cpu", torch.float64)  # (M, N, K)
     labels = y.permute(2, 0, 1).cpu() > 0.5
+    gradient_trace = None
+    if traced:
+        gradient_trace = GradientTrace(
+            epochs=np.array([t[0] for t in traced], dtype=np.int64),
+            cos=torch.stack([t[1] for t in traced]).cpu().double().numpy(),
+            cos_units=torch.stack([t[2] for t in traced]).permute(0, 2, 1).cpu().double().numpy(),
+            norms=torch.stack([t[3] for t in traced]).permute(0, 2, 1).cpu().double().numpy(),
+        )
     return TrainResult(
         theta=theta.T.to("cpu", torch.float64).contiguous(),
         logits=logits,
         correct=(logits > s.threshold) == labels,
         curve_epochs=np.array(curve_epochs, dtype=np.int64),
         loss_curves=np.stack(curves) if curves else None,
+        trace=gradient_trace,
     )
 
 
