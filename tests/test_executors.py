@@ -51,11 +51,15 @@ def inline_rows(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ray_cluster():
     ray = pytest.importorskip("ray")
-    os.environ["PYTHONPATH"] = os.pathsep.join(  # Ray's workers import ncnet from here
-        p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, saved) if p)  # for its workers
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     yield ray
     ray.shutdown()
+    if saved is None:
+        del os.environ["PYTHONPATH"]
+    else:
+        os.environ["PYTHONPATH"] = saved
 
 
 def test_pool_gives_the_inline_rows(inline_rows, tmp_path):
