@@ -202,11 +202,11 @@ def _traces(result, runs: Sequence[tuple[int, int]]) -> list[dict[str, Any] | No
     the per-unit cosines of its n units and both gradient norms, at each traced epoch; None
     for NaN), and each pair model's competition index ``competition_ij`` and
     gradient-weighted index ``competition_w_ij`` (:mod:`ncnet.competition`)."""
-    from ncnet.competition import competition_index, weighted_competition_index
-
     tr = result.trace
     if tr is None:
         return [None] * len(runs)
+    from ncnet.competition import competition_index, weighted_competition_index
+
     t = len(tr.epochs)
 
     def clean(x: np.ndarray) -> list:
