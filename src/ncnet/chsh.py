@@ -78,6 +78,9 @@ __all__ = [
     "slope_item_bootstrap",
     "verdict",
     "PAIRED_SCHEME",
+    "c_column",
+    "acc_columns",
+    "gap_columns",
     "INDEPENDENT_SCHEME",
     "ChshScore",
     "score_items",
@@ -972,25 +975,55 @@ def chsh_rows(a: Any, b: Any, *, suffix: str = "", accuracies: bool = True) -> l
             for r in range(c.shape[0])]
 
 
+def c_column(i: int, j: int, suffix: str = "") -> str:
+    """Name of correlator C_ij's column in a CHSH row (``C12``, ``C12_joint``, ``C12_product``).
+
+    >>> c_column(1, 2), c_column(2, 2, "_product")
+    ('C12', 'C22_product')
+    """
+    return f"C{i}{j}{suffix}"
+
+
+def acc_columns(i: int, j: int) -> tuple[str, str]:
+    """Names of Alice's and Bob's accuracy columns in pair model (i, j): Alice on her task i
+    beside Bob's task j, and Bob on his task j beside Alice's task i.
+
+    >>> acc_columns(2, 1)
+    ('acc_A2_B1', 'acc_B1_A2')
+    """
+    return f"acc_A{i}_B{j}", f"acc_B{j}_A{i}"
+
+
+def gap_columns(t: int) -> tuple[str, str]:
+    """Names of the signalling-gap columns of Alice's and Bob's task ``t``.
+
+    >>> gap_columns(2)
+    ('gap_A2', 'gap_B2')
+    """
+    return f"gap_A{t}", f"gap_B{t}"
+
+
 def _row(c: np.ndarray, s: float, acc_a: Any, acc_b: Any, suffix: str,
          c_product: bool) -> dict[str, float]:
-    row = {f"C{i}{j}{suffix}": float(c[i - 1, j - 1]) for i, j in PAIRS}
+    row = {c_column(i, j, suffix): float(c[i - 1, j - 1]) for i, j in PAIRS}
     row[f"S{suffix}"] = s
     if acc_a is None or acc_b is None:
         return row
     acc_a = np.asarray(acc_a, dtype=np.float64)
     acc_b = np.asarray(acc_b, dtype=np.float64)
     for i, j in PAIRS:
-        row[f"acc_A{i}_B{j}"] = float(acc_a[i - 1, j - 1])
-        row[f"acc_B{j}_A{i}"] = float(acc_b[i - 1, j - 1])
+        name_a, name_b = acc_columns(i, j)
+        row[name_a] = float(acc_a[i - 1, j - 1])
+        row[name_b] = float(acc_b[i - 1, j - 1])
     gap_a, gap_b = signalling_gap(acc_a, acc_b)
     for t in (1, 2):
-        row[f"gap_A{t}"] = float(gap_a[t - 1])
-        row[f"gap_B{t}"] = float(gap_b[t - 1])
+        name_a, name_b = gap_columns(t)
+        row[name_a] = float(gap_a[t - 1])
+        row[name_b] = float(gap_b[t - 1])
     prod = product_prediction(acc_a, acc_b)
     if c_product:
         for i, j in PAIRS:
-            row[f"C{i}{j}_product"] = float(prod[i - 1, j - 1])
+            row[c_column(i, j, "_product")] = float(prod[i - 1, j - 1])
     row["S_product"] = float(chsh_value(prod))
     return row
 

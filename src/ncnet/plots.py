@@ -60,16 +60,17 @@ def figure_2b(summary: dict[str, Any], path: Path) -> None:
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9.6, 4.0), gridspec_kw={"width_ratios": [3, 2]})
     width = 0.2
     for p, (i, j) in enumerate(chsh.PAIRS):
-        means = [summary[n][f"C{i}{j}"]["mean"] for n in sizes]
-        lo = [summary[n][f"C{i}{j}"]["ci"][0] for n in sizes]
-        hi = [summary[n][f"C{i}{j}"]["ci"][1] for n in sizes]
+        means = [summary[n][chsh.c_column(i, j)]["mean"] for n in sizes]
+        lo = [summary[n][chsh.c_column(i, j)]["ci"][0] for n in sizes]
+        hi = [summary[n][chsh.c_column(i, j)]["ci"][1] for n in sizes]
         xs = np.arange(len(sizes)) + (p - 1.5) * width
         ax.bar(xs, means, width, color=PAIR_COLOURS[p], label=f"C(A{i}, B{j})",
                yerr=[np.subtract(means, lo), np.subtract(hi, means)], capsize=2)
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
     ax.set_ylabel("mean correlator")
-    lowest = min(summary[n][f"C{i}{j}"]["ci"][0] for n in sizes for i, j in chsh.PAIRS)
+    lowest = min(summary[n][chsh.c_column(i, j)]["ci"][0] for n in sizes
+                 for i, j in chsh.PAIRS)
     ax.set_ylim(min(-0.1, lowest - 0.1), 1.1)
     ax.legend(fontsize=7, ncol=4, loc="lower center")
     ax.set_title("Figure 2b: mean correlators")
@@ -204,7 +205,7 @@ def figure_5(summary: dict[str, Any], path: Path) -> None:
     width = 0.2
     means = []
     for p, (i, j) in enumerate(chsh.PAIRS):
-        vals = [(summary[r][f"acc_A{i}_B{j}"] + summary[r][f"acc_B{j}_A{i}"]) / 2 for r in ranks]
+        vals = [sum(summary[r][name] for name in chsh.acc_columns(i, j)) / 2 for r in ranks]
         means.append(vals)
         ax.bar(np.arange(len(ranks)) + (p - 1.5) * width, vals, width, color=PAIR_COLOURS[p],
                label=f"(A{i}, B{j})")

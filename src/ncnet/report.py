@@ -156,9 +156,9 @@ def toy_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
             rows.append({
                 "n": int(n),
                 "pair": f"(α{i}, β{j})",
-                "C mean [95% CI]": _ci(e[f"C{i}{j}"]),
-                "acc Alice": round(e[f"acc_A{i}_B{j}"]["mean"], 3),
-                "acc Bob": round(e[f"acc_B{j}_A{i}"]["mean"], 3),
+                "C mean [95% CI]": _ci(e[chsh.c_column(i, j)]),
+                "acc Alice": round(e[chsh.acc_columns(i, j)[0]]["mean"], 3),
+                "acc Bob": round(e[chsh.acc_columns(i, j)[1]]["mean"], 3),
             })
     return pd.DataFrame(rows)
 
@@ -437,9 +437,10 @@ def lora_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
         for i, j in chsh.PAIRS:
             rows.append({
                 "rank": int(r), "pair": f"A{i}B{j}",
-                "Acc(A_i)": f"{e[f'acc_A{i}_B{j}']:.2%}", "Acc(B_j)": f"{e[f'acc_B{j}_A{i}']:.2%}",
-                "C(A_i, B_j)": round(e[f"C{i}{j}"], 4),
-                "C if independent": round(e[f"C{i}{j}_product"], 4),
+                "Acc(A_i)": f"{e[chsh.acc_columns(i, j)[0]]:.2%}",
+                "Acc(B_j)": f"{e[chsh.acc_columns(i, j)[1]]:.2%}",
+                "C(A_i, B_j)": round(e[chsh.c_column(i, j)], 4),
+                "C if independent": round(e[chsh.c_column(i, j, "_product")], 4),
                 "S": round(e["S"]["mean"], 3) if (i, j) == (1, 1) else "",
             })
     return pd.DataFrame(rows)

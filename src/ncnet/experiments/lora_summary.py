@@ -148,7 +148,8 @@ def epoch_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             row.update(chsh.chsh_row(chsh.pair_correlators(a, b)))
             for p, (i, j) in enumerate(chsh.PAIRS):
                 e = members[p]["epochs"][k]
-                row[f"acc_A{i}_B{j}"], row[f"acc_B{j}_A{i}"] = e["acc_A"], e["acc_B"]
+                name_a, name_b = chsh.acc_columns(i, j)
+                row[name_a], row[name_b] = e["acc_A"], e["acc_B"]
                 row[f"loss_A{i}_B{j}"], row[f"loss_B{j}_A{i}"] = e["loss_A"], e["loss_B"]
             row["mean_A"] = float(np.mean([a_p.mean() for a_p in a]))
             rows.append(row)

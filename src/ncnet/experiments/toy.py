@@ -475,7 +475,8 @@ def console_tables(summary: dict[str, Any]) -> list:
                                           *e["fraction_S_above_2_ci"]),
             format_p(test.get("p_holm")), format_num(joint["max"], 2) if joint else "—",
         ])
-        c_table.rows.append([n, *(format_num(e[f"C{i}{j}"]["mean"]) for i, j in chsh.PAIRS),
+        c_table.rows.append([n, *(format_num(e[chsh.c_column(i, j)]["mean"])
+                                  for i, j in chsh.PAIRS),
                              format_num(e["S_product"]["mean"])])
     return [s_table, c_table]
 
