@@ -15,6 +15,12 @@ Tasks (each returns balanced ``(train, test)`` frames with columns ``text`` and 
   of opposite polarity, the first clause negated half of the time. ``negation`` = polarity of
   the first clause (flipped when negated); ``contrast`` = polarity of the clause after "but".
   Without negation the two rules give opposite labels, with it the same.
+- ``food-clause`` and ``staff-clause`` (hard, the ``offline-compete`` pair): the SAME sentences
+  "the staff was not rude but the food was awful", subjects in random order, labels = polarity
+  of the food / staff clause. Independent labels, both invisible to a bag of words.
+- ``tense`` (easy, trivially lexical): one clause, label 1 = "was", 0 = "is".
+- ``noun-kind`` (easy, trivially lexical): one clause, label = which half of ``NOUNS`` its noun
+  is from.
 - ``negation-simple``, ``contrast-simple``: one rule each on its own kind of sentence (hard
   alone, but a rank-1 MiniLM adapter learns both jointly; kept as a no-conflict control).
 
@@ -309,6 +315,115 @@ def bbc_topic(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.Da
     return train, test
 
 
+COMPETE_SUBJECTS = ("food", "staff")
+"""The two subjects of an ``offline-compete`` sentence: A2 reads the first, B2 the second."""
+
+
+def _about(rng: random.Random, noun: str, word: str, negated: bool) -> str:
+    adverb = rng.choice(INTENSIFIERS)
+    parts = ["the", noun, rng.choice(("was", "is"))]
+    parts += [rng.choice(NEGATORS)] if negated else []
+    parts += [adverb, word]
+    return " ".join(p for p in parts if p)
+
+
+def subject_pair(words: dict[int, list[str]], rng: random.Random) -> tuple[str, int, int]:
+    """"the staff was not rude but the food was awful": ``(text, food label, staff label)``.
+
+    One clause is about the food, one about the staff, in random order (a quarter read
+    "although X, Y"). The two sentiment words always have opposite polarity and each clause is
+    negated independently with probability 1/2, so a clause's label = its word's polarity
+    flipped when negated. The two labels are independent, and a bag of words carries neither:
+    it cannot tell which word and which negator belong to which subject.
+    """
+    food_word = rng.randint(0, 1)
+    neg_food, neg_staff = rng.random() < 0.5, rng.random() < 0.5
+    food = _about(rng, "food", rng.choice(words[food_word]), neg_food)
+    staff = _about(rng, "staff", rng.choice(words[1 - food_word]), neg_staff)
+    a, b = (food, staff) if rng.random() < 0.5 else (staff, food)
+    text = f"although {a}, {b}" if rng.random() < 0.25 else f"{a} but {b}"
+    return text, food_word ^ int(neg_food), (1 - food_word) ^ int(neg_staff)
+
+
+def _subject_frames(n_train: int, n_test: int, seed: int) -> dict[str, pd.DataFrame]:
+    """Shared sentences of ``food-clause`` and ``staff-clause``: columns text, food, staff,
+    each of the four label combinations equally often when the size is a multiple of 4 (the
+    labels are then exactly uncorrelated; any even size balances both labels), train
+    and test from disjoint sentiment words, no sentence in both splits."""
+    vocab = _vocab(seed)
+    rng = random.Random(f"subject-pair-{seed}")
+    seen: set[str] = set()
+    out: dict[str, pd.DataFrame] = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        # every even prefix of this cycle balances both labels; every 4 items all 4 combinations
+        pairs = [((0, 0), (1, 1), (0, 1), (1, 0))[i % 4] for i in range(n)]
+        rng.shuffle(pairs)
+        rows = []
+        for want in pairs:
+            for _ in range(10_000):
+                text, food, staff = subject_pair(vocab[split], rng)
+                if (food, staff) == want and text not in seen:
+                    break
+            else:
+                raise ValueError(f"cannot draw {n} distinct sentences; ask for fewer items")
+            seen.add(text)
+            rows.append((text, food, staff))
+        out[split] = pd.DataFrame(rows, columns=["text", "food", "staff"])
+    return out
+
+
+def _subject_task(column: str, n_train: int, n_test: int, seed: int):
+    frames = _subject_frames(n_train, n_test, seed)
+    train, test = (
+        frames[s][["text", column]].rename(columns={column: "label"}) for s in ("train", "test")
+    )
+    return train, test
+
+
+def food_clause(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hard: "the staff was not rude but the food was awful" -> 0 (the food clause's polarity)."""
+    return _subject_task("food", n_train, n_test, seed)
+
+
+def staff_clause(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hard: "the staff was not rude but the food was awful" -> 1 (the staff clause's polarity,
+    same sentences as ``food-clause``)."""
+    return _subject_task("staff", n_train, n_test, seed)
+
+
+OBJECT_NOUNS = frozenset(NOUNS[:16])
+"""``noun-kind`` label 1: the first half of ``NOUNS`` (an arbitrary but fixed lexical split)."""
+
+
+def noun_kind(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Easy: "the movie was really wonderful" -> 1 (its noun is in the first half of NOUNS)."""
+    pos, neg = sentiment_words()
+    words = pos + neg
+    groups = {1: list(NOUNS[:16]), 0: list(NOUNS[16:])}
+
+    def make(label: int, rng: random.Random) -> str:
+        parts = ["the", rng.choice(groups[label]), rng.choice(("was", "is"))]
+        parts += [rng.choice(INTENSIFIERS), rng.choice(words)]
+        return " ".join(p for p in parts if p)
+
+    rng = random.Random(f"noun-kind-{seed}")
+    return _splits(n_train, n_test, rng, make, make)
+
+
+def tense(n_train: int, n_test: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Easy: "the movie was really wonderful" -> 1 (past tense "was"), "... is ..." -> 0."""
+    pos, neg = sentiment_words()
+    words = pos + neg
+
+    def make(label: int, rng: random.Random) -> str:
+        parts = ["the", rng.choice(NOUNS), "was" if label else "is"]
+        parts += [rng.choice(INTENSIFIERS), rng.choice(words)]
+        return " ".join(p for p in parts if p)
+
+    rng = random.Random(f"tense-{seed}")
+    return _splits(n_train, n_test, rng, make, make)
+
+
 BUILDERS: dict[str, Callable[[int, int, int], tuple[pd.DataFrame, pd.DataFrame]]] = {
     "lexicon-sentiment": lexicon_sentiment,
     "bbc-topic": bbc_topic,
@@ -318,4 +433,8 @@ BUILDERS: dict[str, Callable[[int, int, int], tuple[pd.DataFrame, pd.DataFrame]]
     "contrast-simple": contrast_simple,
     "first-clause": first_clause,
     "last-clause": last_clause,
+    "food-clause": food_clause,
+    "staff-clause": staff_clause,
+    "noun-kind": noun_kind,
+    "tense": tense,
 }

@@ -145,6 +145,12 @@ SUITES: dict[str, Suite] = {
             alice=("lexicon-sentiment", "first-clause"),
             bob=("bbc-topic", "last-clause"),
         ),
+        Suite(
+            name="offline-compete",
+            model="minilm",
+            alice=("tense", "food-clause"),
+            bob=("noun-kind", "staff-clause"),
+        ),
     )
 }
 
