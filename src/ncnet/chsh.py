@@ -618,8 +618,13 @@ def item_bootstrap_s(
     """
     _check_level(level, n_boot)
     prods = _pair_items(a_items, b_items)
+    return _bootstrap_s(prods, paired_products(prods, items), n_boot, level, seed)
+
+
+def _bootstrap_s(prods: Sequence[np.ndarray], paired: np.ndarray | None, n_boot: int,
+                 level: float, seed: int) -> tuple[float, float]:
+    """:func:`item_bootstrap_s` on validated products (and their aligned matrix, if paired)."""
     rng = np.random.default_rng(seed)
-    paired = paired_products(prods, items)
     if paired is not None:
         return _percentile_ci(_mean_bootstrap_discrete(_item_sums(paired), n_boot, rng), level)
     s_boot = np.zeros(int(n_boot))
@@ -803,8 +808,7 @@ def score_items(
         acc_b[i - 1, j - 1] = np.mean(b > 0)
     gap_a, gap_b = signalling_gap(acc_a, acc_b)
     c_prod = product_prediction(acc_a, acc_b)
-    ci = item_bootstrap_s(a_items, b_items, n_boot=n_boot, level=level, seed=seed,
-                          items=items)
+    ci = _bootstrap_s(prods, paired, n_boot, level, seed)
     if paired is not None:
         test, scheme, units = paired_z_test(paired), PAIRED_SCHEME, paired.shape[1]
     else:

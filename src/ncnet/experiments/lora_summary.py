@@ -60,12 +60,6 @@ def item_ids(a: Sequence[np.ndarray]) -> list[np.ndarray] | None:
     return [np.arange(len(x)) for x in a] if len(sizes) == 1 else None
 
 
-def _score(members: Sequence[dict[str, Any]], epoch_index: int, n_boot: int,
-           paired: bool = True) -> chsh.ChshScore:
-    a, b = _outcomes(members, epoch_index)
-    return chsh.score_items(a, b, n_boot=n_boot, items=item_ids(a) if paired else None)
-
-
 def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[dict[str, Any]]:
     """One row per complete (rank, seed) at the last epoch: C's, S with its item-bootstrap CI
     and test of S > 2 (paired scheme over the shared test index, :func:`item_ids`; the
@@ -73,7 +67,8 @@ def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[di
     accuracies, product-of-marginals C's and S, signalling gaps, the number of items."""
     rows = []
     for (rank, seed), members in _complete_groups(records).items():
-        score = _score(members, -1, n_boot)
+        a, b = _outcomes(members, -1)
+        score = chsh.score_items(a, b, n_boot=n_boot, items=item_ids(a))
         row: dict[str, Any] = {"experiment": "lora", "run": seed, "seed": seed, "rank": rank,
                                "epoch": members[0]["epochs"][-1]["epoch"]}
         cols = chsh.chsh_row(score.C, score.acc_a, score.acc_b, c_product=True)
@@ -82,8 +77,8 @@ def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[di
         row["S_ci_scheme"] = score.scheme
         row["p_S_above_2"] = float(score.test["p_value"])
         if score.scheme == chsh.PAIRED_SCHEME:
-            old = _score(members, -1, n_boot, paired=False)
-            row["S_ci_lo_independent"], row["S_ci_hi_independent"] = (float(v) for v in old.ci)
+            row["S_ci_lo_independent"], row["S_ci_hi_independent"] = (
+                float(v) for v in chsh.item_bootstrap_s(a, b, n_boot=n_boot))
         row.update(cols)
         row["items"] = int(score.ci_units)
         rows.append(row)
