@@ -49,7 +49,7 @@ timed() {  # timed NAME LIMIT_S CMD...: run with a timeout, log to $W/NAME.log, 
   local t0; t0=$(date +%s.%N)
   timeout "$limit" "$@" >"$W/$name.log" 2>&1
   local rc=$?
-  local dt; dt=$(echo "$(date +%s.%N) - $t0" | bc)
+  local dt; dt=$(awk "BEGIN{print $(date +%s.%N) - $t0}")
   printf '%-22s rc=%-3s %8.1f s\n' "$name" "$rc" "$dt" | tee -a "$W/times.txt"
   tail -n 25 "$W/$name.log"
 }
