@@ -225,3 +225,27 @@ def test_toy_batch_size_comes_from_the_device(monkeypatch):
     assert fits == 4 * 2**30 // toy.run_bytes(config) and fits > 10_000
     small = toy.ToyConfig(hidden=[3], runs=20)
     assert toy.runs_per_batch(small, "cuda") == 20  # never more than the sweep has
+
+
+def test_background_gives_the_inline_rows(inline_rows, tmp_path):
+    result = sweep.run(toy.ToyExperiment(), TINY, tmp_path, executors.Background())
+    assert result.rows == inline_rows
+    assert result.trained == {toy.EXPERIMENT: 4, toy.JOINT_EXPERIMENT: 4}
+
+
+def test_a_default_cpu_toy_run_trains_in_the_background(monkeypatch, tmp_path):
+    """With a report and no executor asked for, `ncnet toy` on the CPU trains in one worker
+    process (while the report's modules load); with --executor inline or --no-report, here."""
+    from ncnet import cli
+
+    used = []
+    real = sweep.run
+    monkeypatch.setattr(sweep, "run", lambda e, c, o, ex, *a: used.append(type(ex).__name__)
+                        or real(e, c, o, ex, *a))
+    monkeypatch.setattr(cli, "start_imports", lambda modules: used.append(modules))
+    base = ("toy", "--hidden", "2", "--runs", "1", "--epochs", "20", "--no-joint")
+    assert invoke(*base, "--out", tmp_path / "a").exit_code == 0
+    assert invoke(*base, "--executor", "inline", "--out", tmp_path / "b").exit_code == 0
+    assert invoke(*base, "--no-report", "--out", tmp_path / "c").exit_code == 0
+    assert used == [("scipy.stats", "pandas", "pyarrow.parquet", "ncnet.report"),
+                    "Background", "Inline", "Inline"]

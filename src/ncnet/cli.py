@@ -22,7 +22,7 @@ from rich.table import Table
 
 from ncnet.fmt import format_num as _fmt
 from ncnet.fmt import format_p
-from ncnet.tasks.text import SUITES
+from ncnet.tasks.suites import SUITES
 
 # ---- help that teaches: registry names, no "<bool>" after flags, examples under each command
 
@@ -243,12 +243,35 @@ class BarProgress:
         pass
 
 
+def start_imports(modules: tuple[str, ...]) -> None:
+    """Import ``modules`` in a daemon thread (this process waits on a worker meanwhile, so the
+    imports take no time from the run); a failed import is left for the real use to report."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the code that needs the module will say why
+                return
+
+    threading.Thread(target=load, name="ncnet-prefetch", daemon=True).start()
+
+
 def run_and_report(experiment: Any, config: Any, out: Path, report: bool,
                    settings: Any = None) -> None:
     """Check, train what the store lacks, print the headline and tables, write the report."""
     from ncnet import executors, sweep
 
-    executor = executors.make(settings or executors.ExecutorConfig())
+    settings = settings or executors.ExecutorConfig()
+    prefetch = tuple(getattr(experiment, "background_modules", lambda c: ())(config))
+    if report and prefetch and settings.kind is None and settings.resolved_kind() == "inline":
+        # train in a worker process and meanwhile import what the summary and report need
+        executor = executors.Background()
+        start_imports(prefetch)
+    else:
+        executor = executors.make(settings)
     with console.status("loading what the sweep needs ..."):
         sweep.prepare(experiment, config)
         executor.start()

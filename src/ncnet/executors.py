@@ -108,23 +108,26 @@ def _train_in_worker(unit: Unit) -> list[dict[str, Any]]:
 
 
 class Pool:
-    """``workers`` spawned processes on this machine; whole units are reported."""
+    """``workers`` spawned processes on this machine; whole units are reported. One worker
+    (or one unit) trains in this process instead, unless ``always_spawn``."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, always_spawn: bool = False):
         self.workers = workers
+        self.always_spawn = always_spawn
 
     def start(self) -> None:
         pass
 
     def run(self, experiment: Any, config: Any, units: Sequence[Unit],
             progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
-        if self.workers <= 1 or len(units) <= 1:
+        if not units or not self.always_spawn and (self.workers <= 1 or len(units) <= 1):
             yield from Inline().run(experiment, config, units, progress)
             return
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-        progress.unit(f"{self.workers} units at a time in worker processes")
+        progress.unit(f"{self.workers} units at a time in worker processes" if self.workers > 1
+                      else "training in a worker process")
         pool = ProcessPoolExecutor(max_workers=self.workers,
                                    mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_init_worker, initargs=(experiment, config))
@@ -142,6 +145,15 @@ class Pool:
 
     def close(self) -> None:
         pass
+
+
+class Background(Pool):
+    """The units one after another in one spawned worker process, so that this process is
+    free meanwhile (the CLI loads the report's modules then); whole units are reported. Same
+    records as :class:`Inline`."""
+
+    def __init__(self) -> None:
+        super().__init__(1, always_spawn=True)
 
 
 def _ray_train(job: tuple[Any, Any], unit: Unit) -> list[dict[str, Any]]:

@@ -16,19 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
-import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ncnet import chsh
 from ncnet.devices import check_device_name, resolve_device
-from ncnet.models.ncnet import (
-    Init,
-    Loss,
-    Optimizer,
-    TrainSettings,
-    init_params,
-    train_batched,
-)
+from ncnet.models.settings import Init, Loss, Optimizer, TrainSettings
 from ncnet.tasks.bits import Encoding, encode_inputs, joint_targets, pair_targets
 
 EXPERIMENT = "toy"
@@ -168,6 +160,10 @@ def _train(
     trace_every: int = 0,
 ):
     """Train ``len(runs) * len(codes)`` models; ``targets`` (len(codes), N, K) per code."""
+    import torch
+
+    from ncnet.models.ncnet import init_params, train_batched  # torch: only where training
+
     hidden = [h for h, _ in runs for _ in codes]
     seeds = [model_seed(config.seed, h, r, i, j) for h, r in runs for i, j in codes]
     theta0 = init_params(hidden, targets.shape[-1], seeds, config.init)
@@ -235,6 +231,8 @@ def _traces(result, runs: Sequence[tuple[int, int]]) -> list[dict[str, Any] | No
 
 
 def _prepare_torch(config: ToyConfig) -> None:
+    import torch
+
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.set_flush_denormal(True)
@@ -341,9 +339,14 @@ def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str,
     for pos, n in enumerate(sizes):
         sub = [r for r in rows if r["hidden"] == n]
         s = s_by_n[n]
+        names = _mean_columns(sub[0])
+        joint = all("S_joint" in r for r in sub)
+        table = np.array([[r["S"], *(r[name] for name in names),
+                           *((r["S_joint"],) if joint else ())] for r in sub], dtype=np.float64)
+        cis = [list(ci) for ci in chsh.bootstrap_mean_cis(table, n_boot=n_boot)]
         entry: dict[str, Any] = {
             "runs": len(sub),
-            "S": _describe(s, n_boot),
+            "S": _describe(s, n_boot, ci=cis[0]),
             "S_test": chsh.test_s_above(s) if len(s) > 1 else None,
         }
         for name, (column, flag) in FRACTIONS.items():
@@ -357,10 +360,11 @@ def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str,
         if pos + 1 < len(sizes):
             entry["S_vs_larger"] = {"n": sizes[pos + 1],
                                     **chsh.welch_test(s, s_by_n[sizes[pos + 1]])}
-        for name in _mean_columns(sub[0]):
-            v = np.array([r[name] for r in sub], dtype=np.float64)
-            entry[name] = {"mean": float(v.mean()), "ci": _ci(v, n_boot)}
-        if "S_joint" in sub[0]:
+        for k, name in enumerate(names, start=1):
+            entry[name] = {"mean": float(table[:, k].mean()), "ci": cis[k]}
+        if joint:
+            entry["S_joint"] = _describe(table[:, -1], n_boot, ci=cis[-1])
+        elif "S_joint" in sub[0]:
             sj = np.array([r["S_joint"] for r in sub if "S_joint" in r])
             entry["S_joint"] = _describe(sj, n_boot)
         by_n[str(n)] = entry
@@ -382,8 +386,9 @@ def _ci(values: np.ndarray, n_boot: int) -> list[float]:
     return [lo, hi]
 
 
-def _describe(s: np.ndarray, n_boot: int) -> dict[str, Any]:
-    """Mean with a 95% percentile-bootstrap CI over the ``n`` runs, median, sd, range."""
+def _describe(s: np.ndarray, n_boot: int, ci: list[float] | None = None) -> dict[str, Any]:
+    """Mean with a 95% percentile-bootstrap CI over the ``n`` runs (``ci`` if already
+    computed), median, sd, range."""
     return {
         "n": int(s.size),
         "mean": float(s.mean()),
@@ -391,7 +396,7 @@ def _describe(s: np.ndarray, n_boot: int) -> dict[str, Any]:
         "sd": float(s.std(ddof=1)) if len(s) > 1 else math.nan,
         "min": float(s.min()),
         "max": float(s.max()),
-        "ci": _ci(s, n_boot),
+        "ci": ci if ci is not None else _ci(s, n_boot),
     }
 
 
@@ -424,6 +429,8 @@ def runs_per_batch(config: ToyConfig, device: str) -> int:
         return config.chunk_runs
     if not device.startswith("cuda"):
         return CPU_CHUNK_RUNS
+    import torch
+
     free, _total = torch.cuda.mem_get_info(torch.device(device))
     fits = int(free // 2 // run_bytes(config))
     return max(1, min(fits, len(config.hidden) * config.runs))
@@ -496,6 +503,14 @@ class ToyExperiment:
 
     def prepare(self, config: ToyConfig) -> None:
         config.resolved_device()
+
+    def background_modules(self, config: ToyConfig) -> tuple[str, ...]:
+        """On the CPU a default run trains in a worker process while the CLI imports these
+        (what the summary, export and report need); on CUDA none (training stays in this
+        process, with per-epoch progress)."""
+        if config.resolved_device() != "cpu":
+            return ()
+        return ("scipy.stats", "pandas", "pyarrow.parquet", "ncnet.report")
 
     def planned(self, config: ToyConfig) -> list[str]:
         return [run_key(h, r) for h, r in planned_runs(config)]

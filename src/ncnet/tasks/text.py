@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict
 from ncnet.extras import require
 from ncnet.hub import hub_offline
 from ncnet.tasks import offline
+from ncnet.tasks.suites import SUITES, Suite, get_suite  # noqa: F401  (re-exported)
 
 SPLITS = ("train", "test")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -50,21 +51,6 @@ class TaskSpec(BaseModel):
     splits: dict[str, str] = {"train": "train", "test": "test"}
     multiple_choice: str | None = None
     description: str = ""
-
-
-class Suite(BaseModel):
-    """Four tasks (Alice A1, A2; Bob B1, B2) and the base model they are run with."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    model: str
-    alice: tuple[str, str]
-    bob: tuple[str, str]
-
-    @property
-    def tasks(self) -> tuple[str, str, str, str]:
-        return (*self.alice, *self.bob)
 
 
 def _glue(name: str, fields: tuple[str, ...], desc: str) -> TaskSpec:
@@ -117,50 +103,6 @@ TASKS: dict[str, TaskSpec] = {
         ),
     )
 }
-
-SUITES: dict[str, Suite] = {
-    s.name: s
-    for s in (
-        Suite(
-            name="paper-mixed",
-            model="bert-base-uncased",
-            alice=("sst2", "commonsenseqa"),
-            bob=("mrpc", "mathqa"),
-        ),
-        Suite(
-            name="paper-multilingual",
-            model="bert-base-multilingual-cased",
-            alice=("pawsx-en", "pawsx-fr"),
-            bob=("pawsx-ja", "pawsx-ko"),
-        ),
-        Suite(
-            name="offline-mixed",
-            model="minilm",
-            alice=("lexicon-sentiment", "negation"),
-            bob=("bbc-topic", "contrast"),
-        ),
-        Suite(
-            name="offline-clauses",
-            model="minilm",
-            alice=("lexicon-sentiment", "first-clause"),
-            bob=("bbc-topic", "last-clause"),
-        ),
-        Suite(
-            name="offline-compete",
-            model="minilm",
-            alice=("tense", "food-clause"),
-            bob=("noun-kind", "staff-clause"),
-        ),
-    )
-}
-
-
-def get_suite(name: str) -> Suite:
-    """The suite called ``name``; ValueError naming the allowed ones otherwise."""
-    if name not in SUITES:
-        raise ValueError(f"unknown suite {name!r}; allowed: {', '.join(SUITES)}")
-    return SUITES[name]
-
 
 def get_task(name: str) -> TaskSpec:
     """The registered task ``name``; ValueError naming the allowed ones otherwise."""
