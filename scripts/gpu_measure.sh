@@ -54,14 +54,23 @@ timed() {  # timed NAME LIMIT_S CMD...: run with a timeout, log to $W/NAME.log, 
   tail -n 25 "$W/$name.log"
 }
 
-timed toy-cpu 120 $PY -m ncnet toy --device cpu --threads 1 --out "$W/toy-cpu"
-timed toy-cuda 120 $PY -m ncnet toy --device "$DEVICE" --out "$W/toy-cuda"
-timed toy-cuda-again 120 $PY -m ncnet toy --device "$DEVICE" --out "$W/toy-cuda-again"
-timed toy-cuda-15000 150 $PY -m ncnet toy --device "$DEVICE" --runs "$BIG_RUNS" --out "$W/toy-cuda-15000"
-timed lora-fp32 150 $PY -m ncnet lora --suite offline-mixed --ranks "$RANKS" --epochs "$EPOCHS" \
-  --device "$DEVICE" --precision fp32 --workers 4 $LORA_SIZES --out "$W/lora-fp32"
-[ "$DEVICE" = cpu ] || timed lora-bf16 150 $PY -m ncnet lora --suite offline-mixed --ranks "$RANKS" --epochs "$EPOCHS" \
-  --device "$DEVICE" --precision bf16 --workers 4 $LORA_SIZES --out "$W/lora-bf16"
+# STEPS picks what runs (default: the first measurement); the names are the output folders
+STEPS=${STEPS:-toy-cpu toy-cuda toy-cuda-again toy-cuda-15000 lora-fp32 lora-bf16}
+SEEDS=${SEEDS:-1}
+for step in $STEPS; do
+  case $step in
+    toy-cpu) timed toy-cpu 120 $PY -m ncnet toy --device cpu --threads 1 --out "$W/toy-cpu" ;;
+    toy-cuda|toy-cuda-again) timed $step 120 $PY -m ncnet toy --device "$DEVICE" --out "$W/$step" ;;
+    toy-cuda-15000) timed $step 120 $PY -m ncnet toy --device "$DEVICE" --runs "$BIG_RUNS" \
+                      --out "$W/$step" ;;
+    scaling) timed scaling 45 $PY scripts/gpu_toy_scaling.py --device "$DEVICE" ;;
+    lora-fp32|lora-bf16) [ "$DEVICE" = cpu ] && [ $step = lora-bf16 ] && continue
+      timed $step ${LORA_LIMIT:-150} $PY -m ncnet lora --suite offline-mixed --ranks "$RANKS" \
+        --epochs "$EPOCHS" --seeds "$SEEDS" --device "$DEVICE" --precision "${step#lora-}" \
+        --workers ${LORA_WORKERS:-4} --threads ${LORA_THREADS:-2} $LORA_SIZES --out "$W/$step" ;;
+    *) echo "unknown step $step"; exit 2 ;;
+  esac
+done
 
 log compare
 $PY - "$W" <<'EOF' 2>&1 | tee "$W/compare.txt"
@@ -91,7 +100,7 @@ for prec in ("fp32", "bf16"):
     t = table(f"lora-{prec}")
     if t is None:
         print(f"lora {prec}: no results"); continue
-    last = t[t["epoch"] == t["epoch"].max()]
+    last = t[t["epoch"] == t["epoch"].max()].sort_values(["rank", "seed"])
     print(f"lora {prec}: final epoch {t['epoch'].max()}")
     print(last[["rank", "seed", "S", "S_ci_lo", "S_ci_hi", "acc_A1_B1", "acc_A2_B2"]]
           .to_string(index=False))
@@ -105,7 +114,7 @@ EOF
 
 log pack
 cp "$W/times.txt" "$W/compare.txt" "$OUT/" 2>/dev/null
-tar czf "$OUT/gpu-measure.tgz" -C "$W" --exclude='*.sqlite*' --exclude='*.parquet' --exclude=checkpoints \
+tar czf "$OUT/gpu-measure.tgz" -C "$W" --exclude='toy-*/*.sqlite*' --exclude='*.parquet' --exclude=checkpoints \
   $(cd "$W" && ls -d toy-* lora-* 2>/dev/null) *.txt *.log 2>/dev/null
 log done
 cat "$W/times.txt"
