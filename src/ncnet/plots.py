@@ -159,9 +159,9 @@ def figure_3(summary: dict[str, Any], path: Path, suite: str,
     ranks = [int(r) for r in summary]
     fig, ax = plt.subplots(figsize=(6.0, 4.0))
     for k, r in enumerate(ranks):
-        for lo, hi in summary[str(r)]["S"]["ci_over_items"]:
+        for seed_pos, (lo, hi) in enumerate(summary[str(r)]["S"]["ci_over_items"]):
             ax.plot([r, r], [lo, hi], color="#4c72b0", alpha=0.35, lw=3,
-                    label="95% CI over test items (per seed)" if k == 0 else None)
+                    label="95% CI over test items (per seed)" if k == seed_pos == 0 else None)
     ax.plot(ranks, [summary[str(r)]["S"]["mean"] for r in ranks], "o-", color="#4c72b0",
             label=f"ncnet, {suite}")
     if paper:

@@ -479,13 +479,15 @@ def _shape_sentence(summary: dict[str, Any], trend: dict[str, Any] | None) -> st
              "the item bootstrap (conditional on these trained models; add seeds to include "
              "training noise)")
     lo, hi = trend["ci"]
+    shape = {"rises": "S rises with rank", "falls": "S falls with rank",
+             "no trend detected": "no trend with rank is detected (the interval holds 0)"}
     text += (f"Slope of S per doubling of r: {trend['slope']:+.3f} [95% CI {lo:+.3f}, "
-             f"{hi:+.3f}] from {basis}: S {trend['shape']} with rank. ")
-    paper = {"rises": "the paper's multilingual suite rises to 2 from below (1.50 → 1.99); ",
-             "falls": "the paper's mixed suite falls from above 2 towards 2; ",
+             f"{hi:+.3f}] from {basis}: {shape[trend['shape']]}. ")
+    paper = {"rises": "the paper's multilingual suite rises to 2 from below (1.50 → 1.99). ",
+             "falls": "the paper's mixed suite falls from above 2 towards 2. ",
              "no trend detected": ""}[trend["shape"]]
     return text + (f"For comparison, {paper}" if paper else "") + (
-        "the mixed suite's shape needs S > 2 at small r, which is "
+        "The paper's mixed-suite shape needs S > 2 at small r, which is "
         + ("seen here." if significant and min(significant) == ranks[0] else "not seen here."))
 
 
