@@ -17,7 +17,7 @@ def test_shape_sentence_follows_the_slope_interval():
     assert "+0.030 [95% CI +0.010, +0.050]" in text and "S rises with rank" in text
     flat = {"basis": "items", "slope": 0.01, "ci": [-0.01, 0.03], "shape": "no trend detected"}
     text = report._shape_sentence(_lora_summary({1: 1.75, 2: 1.79, 4: 1.85, 8: 1.84}), flat)
-    assert "no trend detected" in text and "item bootstrap" in text
+    assert "no trend with rank is detected" in text and "item bootstrap" in text
 
 
 def test_shape_sentence_needs_adjusted_significance_for_s_above_2():

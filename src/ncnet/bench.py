@@ -195,3 +195,20 @@ def whole_run(config: ToyConfig, started: float = 0.0) -> dict[str, float]:
         "figures and report": report,
     })
     return phases
+
+
+def cli_run_seconds(config: ToyConfig) -> float:
+    """Wall seconds of ``python -m ncnet toy`` with ``config``'s sizes into a fresh directory,
+    in a fresh process: the run as a user starts it (on the CPU, training in a worker process
+    while the report's modules load)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        args = [sys.executable, "-m", "ncnet", "toy", "--hidden",
+                ",".join(map(str, config.hidden)), "--runs", str(config.runs), "--epochs",
+                str(config.epochs), "--threads", str(config.threads), "--out", out]
+        start = time.perf_counter()
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return time.perf_counter() - start
