@@ -82,3 +82,14 @@ def test_an_import_error_inside_an_installed_package_is_not_hidden(monkeypatch):
     monkeypatch.setitem(sys.modules, "json.missing_part", None)
     with pytest.raises(ModuleNotFoundError):
         extras.require("json.missing_part")
+
+
+def test_the_cli_and_the_toy_config_import_no_torch_and_no_data_stack():
+    """A default CPU `ncnet toy` trains in a worker process and loads the report's modules
+    meanwhile; that only pays if the main process does not import torch (1.5 s) itself."""
+    code = ("import sys, ncnet.cli, ncnet.experiments.toy, ncnet.sweep, ncnet.executors; "
+            "print(sorted(m for m in ('torch', 'pandas', 'transformers', 'scipy.stats') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

@@ -13,9 +13,10 @@ import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -151,6 +152,8 @@ class _Transaction:
 def records_frame(records: Sequence[dict[str, Any]], id_columns: Sequence[str]) -> pd.DataFrame:
     """One row per record: ``id_columns`` first, then every scalar field (nested outcome
     strings, curves and other dicts/lists stay in the store only)."""
+    import pandas as pd  # here, not at import: a sweep starts without the data stack
+
     rows = [
         {k: v for k, v in rec.items() if not isinstance(v, dict | list) and k != "key"}
         for rec in records
