@@ -929,7 +929,25 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
 
 def pm_string(outcomes: Any) -> str:
     """±1 outcomes (1-D) as a compact string, '+' for +1 and '-' for -1 (how stores keep them)."""
-    return "".join("+" if v > 0 else "-" for v in np.asarray(outcomes).ravel())
+    signs = np.where(np.asarray(outcomes).ravel() > 0, ord("+"), ord("-"))
+    return signs.astype(np.uint8).tobytes().decode()
+
+
+def pm_strings(outcomes: Any) -> np.ndarray:
+    """:func:`pm_string` of every 1-D slice along the last axis at once: ``outcomes`` shape
+    ``(..., N)`` -> an object array of shape ``(...)`` of N-character strings.
+
+    >>> pm_strings([[1, -1], [-1, -1]]).tolist()
+    ['+-', '--']
+    """
+    arr = np.asarray(outcomes)
+    n = arr.shape[-1]
+    text = np.where(arr > 0, ord("+"), ord("-")).astype(np.uint8).tobytes().decode()
+    count = int(np.prod(arr.shape[:-1]))
+    flat = [text[k * n:(k + 1) * n] for k in range(count)]
+    out = np.empty(count, dtype=object)
+    out[:] = flat
+    return out.reshape(arr.shape[:-1])
 
 
 def from_pm_string(text: str) -> np.ndarray:

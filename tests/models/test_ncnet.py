@@ -3,9 +3,12 @@ import pytest
 import torch
 
 from ncnet.models.ncnet import (
+    N_BITS,
     TrainSettings,
+    _draw_layer,
     from_module,
     init_params,
+    layout,
     split_params,
     to_module,
     train_batched,
@@ -90,6 +93,36 @@ def test_deterministic_and_seed_dependent():
     b = init_params([3, 3], 2, [7, 8])
     assert torch.equal(a, b)
     assert not torch.equal(a[0], a[1])
+
+
+def _init_one_model_at_a_time(hidden, n_heads, seeds, init):
+    """The per-model initialisation init_params is defined by: one generator per model,
+    _draw_layer for each layer, placed into the padded flat row."""
+    hmax = max(hidden)
+    n1, n2 = layout(hmax, n_heads)
+    theta = torch.zeros(len(hidden), n1 + n2, dtype=torch.float64)
+    w1, w2 = split_params(theta, hmax, n_heads)
+    for m, (h, seed) in enumerate(zip(hidden, seeds, strict=True)):
+        gen = torch.Generator().manual_seed(int(seed))
+        w, b = _draw_layer(N_BITS, h, init, gen)
+        w1[m, :N_BITS, :h], w1[m, N_BITS, :h] = w, b
+        w, b = _draw_layer(h, n_heads, init, gen)
+        w2[m, :h, :], w2[m, hmax, :] = w, b
+    return theta
+
+
+@pytest.mark.parametrize("init", ["torch", "xavier", "he"])
+@pytest.mark.parametrize("heads", [2, 4])
+def test_batched_init_is_bit_for_bit_the_per_model_draw(init, heads):
+    hidden = [2, 3, 4, 3, 1, 5, 2] * 7
+    seeds = [17 * k + 3 for k in range(len(hidden))]
+    assert torch.equal(init_params(hidden, heads, seeds, init),
+                       _init_one_model_at_a_time(hidden, heads, seeds, init))
+
+
+def test_unknown_init_is_refused():
+    with pytest.raises(ValueError, match="unknown init 'normal'"):
+        init_params([2], 2, [1], "normal")
 
 
 def test_torch_init_matches_nn_linear_bounds():

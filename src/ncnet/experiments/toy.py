@@ -259,14 +259,14 @@ def train_pair_runs(
     a, b = pair_outcomes(correct)
     curves = _curves(result, len(runs), 4)
     traces = _traces(result, runs)
+    a_text, b_text = chsh.pm_strings(a), chsh.pm_strings(b)  # (R, 2, 2) each
     out = []
     for r, row in enumerate(pair_rows(a, b)):
         hidden, run = runs[r]
         rec: dict[str, Any] = {"key": run_key(hidden, run), "hidden": hidden, "run": run}
         rec.update(row)
         rec["outcomes"] = {
-            f"{i}{j}": {"A": chsh.pm_string(a[r, i - 1, j - 1]),
-                        "B": chsh.pm_string(b[r, i - 1, j - 1])}
+            f"{i}{j}": {"A": a_text[r, i - 1, j - 1], "B": b_text[r, i - 1, j - 1]}
             for i, j in chsh.PAIRS
         }
         if curves[r] is not None:
@@ -291,14 +291,14 @@ def train_joint_runs(
     result = _train(config, runs, [JOINT_CODE], targets[None].astype(np.float64), progress)
     correct = result.correct.numpy().reshape(len(runs), *targets.shape)
     a, b = joint_outcomes(correct)
+    heads_text = chsh.pm_strings(_signed(correct).transpose(0, 2, 1))  # (R, 4 heads)
     out = []
     for r, row in enumerate(joint_rows(a, b)):
         hidden, run = runs[r]
         rec: dict[str, Any] = {"key": run_key(hidden, run), "hidden": hidden, "run": run}
         rec.update(row)
         rec["joint_outcomes"] = {
-            name: chsh.pm_string(_signed(correct[r, :, h]))
-            for h, name in enumerate(("A1", "A2", "B1", "B2"))
+            name: heads_text[r, h] for h, name in enumerate(("A1", "A2", "B1", "B2"))
         }
         out.append(rec)
     return out

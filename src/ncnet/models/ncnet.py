@@ -75,25 +75,66 @@ def _draw_layer(fan_in: int, fan_out: int, init: Init, gen: torch.Generator):
     raise ValueError(f"unknown init {init!r}; allowed: {', '.join(INITS)}")
 
 
+def _draw_raw(fan_in: int, fan_out: int, init: Init, gen: torch.Generator) -> list[torch.Tensor]:
+    """The generator draws of one layer, in :func:`_draw_layer`'s order (flat, unscaled)."""
+    if init == "torch":
+        return [torch.rand(fan_out * fan_in, generator=gen, dtype=torch.float64),
+                torch.rand(fan_out, generator=gen, dtype=torch.float64)]
+    if init == "xavier":
+        return [torch.rand(fan_out * fan_in, generator=gen, dtype=torch.float64)]
+    if init == "he":
+        return [torch.randn(fan_out * fan_in, generator=gen, dtype=torch.float64)]
+    raise ValueError(f"unknown init {init!r}; allowed: {', '.join(INITS)}")
+
+
+def _shape_layer(raw: list[torch.Tensor], fan_in: int, fan_out: int, init: Init):
+    """:func:`_draw_layer`'s arithmetic on stacked draws: ``raw`` as from :func:`_draw_raw`,
+    each with a leading model axis; returns weights (M, fan_in, fan_out), biases (M, fan_out)."""
+    m = raw[0].shape[0]
+    w = raw[0].view(m, fan_out, fan_in)
+    if init == "torch":
+        bound = 1.0 / math.sqrt(fan_in)
+        return (w * 2 - 1).mul(bound).transpose(1, 2), (raw[1] * 2 - 1).mul(bound)
+    if init == "xavier":
+        bound = math.sqrt(6.0 / (fan_in + fan_out))
+        return (w * 2 - 1).mul(bound).transpose(1, 2), torch.zeros(m, fan_out,
+                                                                 dtype=torch.float64)
+    return w.transpose(1, 2) * math.sqrt(2.0 / fan_in), torch.zeros(m, fan_out,
+                                                                    dtype=torch.float64)
+
+
 def init_params(
     hidden: Sequence[int], n_heads: int, seeds: Sequence[int], init: Init = "torch"
 ) -> torch.Tensor:
     """Initial flat parameters, shape (M, P) float64, padded to ``max(hidden)`` with zeros.
 
-    Model ``m`` draws its weights from a generator seeded with ``seeds[m]`` alone.
+    Model ``m`` draws its weights from a generator seeded with ``seeds[m]`` alone, exactly as
+    :func:`_draw_layer` per model would; the scaling and placement run once per hidden size
+    over all its models (the same elementwise arithmetic, so the same bits).
     """
     if len(hidden) != len(seeds):
         raise ValueError("hidden and seeds must have the same length")
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; allowed: {', '.join(INITS)}")
     hmax = max(hidden)
     n1, n2 = layout(hmax, n_heads)
     theta = torch.zeros(len(hidden), n1 + n2, dtype=torch.float64)
     w1, w2 = split_params(theta, hmax, n_heads)
-    for m, (h, seed) in enumerate(zip(hidden, seeds, strict=True)):
-        gen = torch.Generator().manual_seed(int(seed))
-        w, b = _draw_layer(N_BITS, h, init, gen)
-        w1[m, :N_BITS, :h], w1[m, N_BITS, :h] = w, b
-        w, b = _draw_layer(h, n_heads, init, gen)
-        w2[m, :h, :], w2[m, hmax, :] = w, b
+    gen = torch.Generator()
+    for h in sorted(set(hidden)):
+        models = [m for m, hm in enumerate(hidden) if hm == h]
+        first: list[list[torch.Tensor]] = []
+        second: list[list[torch.Tensor]] = []
+        for m in models:
+            gen.manual_seed(int(seeds[m]))
+            first.append(_draw_raw(N_BITS, h, init, gen))
+            second.append(_draw_raw(h, n_heads, init, gen))
+        index = torch.tensor(models)
+        w, b = _shape_layer([torch.stack(t) for t in zip(*first, strict=True)], N_BITS, h, init)
+        w1[index, :N_BITS, :h], w1[index, N_BITS, :h] = w, b
+        w, b = _shape_layer([torch.stack(t) for t in zip(*second, strict=True)], h, n_heads,
+                            init)
+        w2[index, :h, :], w2[index, hmax, :] = w, b
     return theta
 
 
