@@ -314,8 +314,9 @@ def toy(
                                     "the shared layer at epoch 1 and every k epochs (0: off)"),
     out: Path = typer.Option(Path("runs/fig2"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
-    executor: str | None = typer.Option(None, help="inline | pool | ray (default: inline, or "
-                                        "pool with --workers > 1)"),
+    executor: str | None = typer.Option(None, help="inline | pool | ray (default on the CPU "
+                                        "with a report: one worker process while the report "
+                                        "loads; pool with --workers > 1; else inline)"),
     workers: int = typer.Option(1, help="units trained at once (pool processes, local Ray CPUs)"),
     address: str | None = typer.Option(None, help="Ray cluster: auto | HOST:PORT (default: a "
                                        "local one)"),
