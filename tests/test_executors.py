@@ -249,3 +249,10 @@ def test_a_default_cpu_toy_run_trains_in_the_background(monkeypatch, tmp_path):
     assert invoke(*base, "--no-report", "--out", tmp_path / "c").exit_code == 0
     assert used == [("scipy.stats", "pandas", "pyarrow.parquet", "ncnet.report"),
                     "Background", "Inline", "Inline"]
+
+
+def test_a_sweep_file_asking_for_a_device_that_is_not_here(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[toy]\nruns = 2\nepochs = 10\ndevice = "cuda:7"\n')
+    result = invoke("run", cfg, "--out", tmp_path / "o")
+    assert_one_line_exit_2(result, "'cuda:7' is not available here", tmp_path / "o")

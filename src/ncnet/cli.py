@@ -265,15 +265,15 @@ def run_and_report(experiment: Any, config: Any, out: Path, report: bool,
     from ncnet import executors, sweep
 
     settings = settings or executors.ExecutorConfig()
-    prefetch = tuple(getattr(experiment, "background_modules", lambda c: ())(config))
-    if report and prefetch and settings.kind is None and settings.resolved_kind() == "inline":
-        # train in a worker process and meanwhile import what the summary and report need
-        executor = executors.Background()
-        start_imports(prefetch)
-    else:
-        executor = executors.make(settings)
     with console.status("loading what the sweep needs ..."):
-        sweep.prepare(experiment, config)
+        sweep.prepare(experiment, config)  # checks the config first (device, data, model)
+        prefetch = tuple(getattr(experiment, "background_modules", lambda c: ())(config))
+        if report and prefetch and settings.kind is None and settings.resolved_kind() == "inline":
+            # train in a worker process and meanwhile import what the summary and report need
+            executor = executors.Background()
+            start_imports(prefetch)
+        else:
+            executor = executors.make(settings)
         executor.start()
     try:
         with progress_bar() as bar:
