@@ -929,8 +929,7 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
 
 def pm_string(outcomes: Any) -> str:
     """±1 outcomes (1-D) as a compact string, '+' for +1 and '-' for -1 (how stores keep them)."""
-    signs = np.where(np.asarray(outcomes).ravel() > 0, ord("+"), ord("-"))
-    return signs.astype(np.uint8).tobytes().decode()
+    return pm_strings(np.asarray(outcomes).ravel()).item()
 
 
 def pm_strings(outcomes: Any) -> np.ndarray:

@@ -1,11 +1,13 @@
+import math
+
 import numpy as np
 import pytest
 import torch
 
 from ncnet.models.ncnet import (
+    INITS,
     N_BITS,
     TrainSettings,
-    _draw_layer,
     from_module,
     init_params,
     layout,
@@ -95,9 +97,27 @@ def test_deterministic_and_seed_dependent():
     assert not torch.equal(a[0], a[1])
 
 
+def _draw_layer(fan_in: int, fan_out: int, init: str, gen: torch.Generator):
+    """One layer's (weight (fan_in, fan_out), bias (fan_out,)) in float64."""
+    if init == "torch":  # nn.Linear's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both
+        bound = 1.0 / math.sqrt(fan_in)
+        w = (torch.rand(fan_out, fan_in, generator=gen, dtype=torch.float64) * 2 - 1) * bound
+        b = (torch.rand(fan_out, generator=gen, dtype=torch.float64) * 2 - 1) * bound
+        return w.T, b
+    if init == "xavier":
+        bound = math.sqrt(6.0 / (fan_in + fan_out))
+        w = (torch.rand(fan_out, fan_in, generator=gen, dtype=torch.float64) * 2 - 1) * bound
+        return w.T, torch.zeros(fan_out, dtype=torch.float64)
+    if init == "he":
+        w = torch.randn(fan_out, fan_in, generator=gen, dtype=torch.float64)
+        return w.T * math.sqrt(2.0 / fan_in), torch.zeros(fan_out, dtype=torch.float64)
+    raise ValueError(f"unknown init {init!r}; allowed: {', '.join(INITS)}")
+
+
 def _init_one_model_at_a_time(hidden, n_heads, seeds, init):
-    """The per-model initialisation init_params is defined by: one generator per model,
-    _draw_layer for each layer, placed into the padded flat row."""
+    """The per-model initialisation init_params must equal bit for bit: one generator per
+    model, _draw_layer (above, the original per-model arithmetic) for each layer, placed into
+    the padded flat row."""
     hmax = max(hidden)
     n1, n2 = layout(hmax, n_heads)
     theta = torch.zeros(len(hidden), n1 + n2, dtype=torch.float64)

@@ -58,25 +58,9 @@ def split_params(theta: torch.Tensor, hidden_max: int, n_heads: int):
     return w1, w2
 
 
-def _draw_layer(fan_in: int, fan_out: int, init: Init, gen: torch.Generator):
-    """One layer's (weight (fan_in, fan_out), bias (fan_out,)) in float64."""
-    if init == "torch":  # nn.Linear's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both
-        bound = 1.0 / math.sqrt(fan_in)
-        w = (torch.rand(fan_out, fan_in, generator=gen, dtype=torch.float64) * 2 - 1) * bound
-        b = (torch.rand(fan_out, generator=gen, dtype=torch.float64) * 2 - 1) * bound
-        return w.T, b
-    if init == "xavier":
-        bound = math.sqrt(6.0 / (fan_in + fan_out))
-        w = (torch.rand(fan_out, fan_in, generator=gen, dtype=torch.float64) * 2 - 1) * bound
-        return w.T, torch.zeros(fan_out, dtype=torch.float64)
-    if init == "he":
-        w = torch.randn(fan_out, fan_in, generator=gen, dtype=torch.float64)
-        return w.T * math.sqrt(2.0 / fan_in), torch.zeros(fan_out, dtype=torch.float64)
-    raise ValueError(f"unknown init {init!r}; allowed: {', '.join(INITS)}")
-
-
 def _draw_raw(fan_in: int, fan_out: int, init: Init, gen: torch.Generator) -> list[torch.Tensor]:
-    """The generator draws of one layer, in :func:`_draw_layer`'s order (flat, unscaled)."""
+    """The generator draws of one layer, in order: the weights as (fan_out, fan_in) flat, then
+    the bias where the init draws one; unscaled."""
     if init == "torch":
         return [torch.rand(fan_out * fan_in, generator=gen, dtype=torch.float64),
                 torch.rand(fan_out, generator=gen, dtype=torch.float64)]
@@ -88,8 +72,10 @@ def _draw_raw(fan_in: int, fan_out: int, init: Init, gen: torch.Generator) -> li
 
 
 def _shape_layer(raw: list[torch.Tensor], fan_in: int, fan_out: int, init: Init):
-    """:func:`_draw_layer`'s arithmetic on stacked draws: ``raw`` as from :func:`_draw_raw`,
-    each with a leading model axis; returns weights (M, fan_in, fan_out), biases (M, fan_out)."""
+    """One layer's weights (M, fan_in, fan_out) and biases (M, fan_out) in float64 from the
+    draws of :func:`_draw_raw`, each stacked with a leading model axis. ``torch`` is
+    nn.Linear's default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both; ``xavier`` uniform with
+    zero bias; ``he`` Kaiming normal with zero bias."""
     m = raw[0].shape[0]
     w = raw[0].view(m, fan_out, fan_in)
     if init == "torch":
@@ -108,14 +94,12 @@ def init_params(
 ) -> torch.Tensor:
     """Initial flat parameters, shape (M, P) float64, padded to ``max(hidden)`` with zeros.
 
-    Model ``m`` draws its weights from a generator seeded with ``seeds[m]`` alone, exactly as
-    :func:`_draw_layer` per model would; the scaling and placement run once per hidden size
-    over all its models (the same elementwise arithmetic, so the same bits).
+    Model ``m`` draws its weights from a generator seeded with ``seeds[m]`` alone (input
+    layer, then head layer); the scaling and placement run once per hidden size over all its
+    models, the same bits as drawing and scaling each model on its own (tested).
     """
     if len(hidden) != len(seeds):
         raise ValueError("hidden and seeds must have the same length")
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}; allowed: {', '.join(INITS)}")
     hmax = max(hidden)
     n1, n2 = layout(hmax, n_heads)
     theta = torch.zeros(len(hidden), n1 + n2, dtype=torch.float64)
