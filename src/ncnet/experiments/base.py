@@ -88,6 +88,8 @@ class Experiment(Protocol):
     stores: tuple[str, ...]
     id_columns: tuple[str, ...]
     options: ClassVar[dict[str, Any]]  # extra TOML keys its constructor takes, with defaults
+    # Optional: background_modules(config) -> module names. Non-empty, and with a report and no
+    # executor asked for, the CLI trains in one worker process and imports these meanwhile.
 
     def config_hash(self, config: Any) -> str: ...
 
