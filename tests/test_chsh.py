@@ -344,10 +344,14 @@ def test_t_test_edge_cases_without_warnings() -> None:
         assert math.isnan(one["p_value"]) and math.isnan(one["statistic"])
         empty = test_s_above([])
         assert empty["n"] == 0 and math.isnan(empty["p_value"])
-        assert test_s_above([2.5, 2.5, 2.5])["p_value"] == 0.0
-        assert test_s_above([2.5, 2.5, 2.5])["statistic"] == math.inf
-        assert test_s_above([1.5, 1.5])["p_value"] == 1.0
-        assert test_s_above([2.0, 2.0])["p_value"] == 1.0
+        # no spread: the most likely law on [-4, 4] with mean 2 puts 12/13 at 2.5 and 1/13 at
+        # -4, variance 3, so z = 0.5 / sqrt(3 / 3) = 0.5 against t with 2 df (never p = 0)
+        flat = test_s_above([2.5, 2.5, 2.5])
+        assert flat["statistic"] == pytest.approx(0.5, rel=1e-9)
+        assert flat["p_value"] == pytest.approx(stats.t.sf(0.5, 2), rel=1e-9)
+        assert test_s_above([2.125, 2.125])["p_value"] > 0.4
+        assert test_s_above([1.5, 1.5])["p_value"] > 0.5
+        assert test_s_above([2.0, 2.0])["p_value"] == 0.5
     with pytest.raises(ValueError, match="finite"):
         test_s_above([2.0, float("nan")])
 
@@ -361,21 +365,27 @@ def test_item_z_test_by_hand() -> None:
     c = np.array([[0.6, 0.6], [0.6, -0.6]])
     n = np.full((2, 2), 64)
     res = item_z_test(c, n)
-    # S = 2.4; Var each = (1 - 0.36)/64 = 0.01 -> SE = sqrt(0.04) = 0.2; z = 0.4/0.2 = 2
+    # S = 2.4; at the null S = 2 the likeliest correlators are, by symmetry, ±0.5 each:
+    # Var each = (1 - 0.25)/64 -> SE = sqrt(3/64); z = 0.4 / SE
+    se = math.sqrt(3 / 64)
     assert res["S"] == pytest.approx(2.4)
-    assert res["se"] == pytest.approx(0.2)
-    assert res["z"] == pytest.approx(2.0)
-    assert res["p_value"] == pytest.approx(0.022750131948179195, rel=1e-9)
-    assert res["bound"] == 2.0
-    assert res["test"] == "z-test (normal approx., independent pairs, one-sided)"
+    assert res["se"] == pytest.approx(se, rel=1e-9)
+    assert res["z"] == pytest.approx(0.4 / se, rel=1e-9)
+    assert res["p_value"] == pytest.approx(stats.norm.sf(0.4 / se), rel=1e-7)
+    assert res["bound"] == 2.0 and res["warning"] is None
+    assert res["test"] == "score test (independent pairs, one-sided)"
     assert item_z_test(c, n, bound=2.4)["p_value"] == pytest.approx(0.5)
 
 
 def test_item_z_test_zero_se_and_errors() -> None:
+    # every product right (S = 4) on 5 items per pair: the null's correlators are ±0.5, so the
+    # SE is sqrt(4 * 0.75 / 5), not 0, and p is small but not 0
     top = item_z_test([[1.0, 1.0], [1.0, -1.0]], [[5, 5], [5, 5]])
-    assert top["se"] == 0.0 and top["S"] == 4.0 and top["p_value"] == 0.0
+    assert top["S"] == 4.0 and top["se"] == pytest.approx(math.sqrt(0.6), rel=1e-9)
+    assert top["p_value"] == pytest.approx(stats.norm.sf(2 / math.sqrt(0.6)), rel=1e-7)
+    assert "K = 5" in top["warning"]
     flat = item_z_test(np.ones((2, 2)), [[5, 5], [5, 5]])
-    assert flat["S"] == 2.0 and flat["p_value"] == 1.0
+    assert flat["S"] == 2.0 and flat["p_value"] == 0.5
     with pytest.raises(ValueError, match="shape"):
         item_z_test(np.ones(4), np.ones(4))
     with pytest.raises(ValueError, match="positive"):
@@ -462,7 +472,7 @@ def test_chsh_score_frozen_and_json() -> None:
     assert set(d) == {
         "C", "S", "ci", "test", "n_items", "acc_A", "acc_B", "signalling_gap_A",
         "signalling_gap_B", "C_product", "S_product", "bounds", "scheme", "ci_units",
-        "ci_level",
+        "ci_level", "ci_method", "ci_bootstrap", "warning",
     }  # fmt: skip
     assert d["scheme"] == "independent-pairs" and d["ci_units"] == 4
     assert d["bounds"] == {"local": 2.0, "tsirelson": TSIRELSON_BOUND, "no_signalling": 4.0}
@@ -512,11 +522,14 @@ def test_score_table_hand_values() -> None:
     np.testing.assert_allclose(sc.gap_b, [-0.5, 0.0])
     np.testing.assert_allclose(sc.c_product, [[0.0, 0.0], [1.0, 0.0]])
     assert sc.s_product == pytest.approx(1.0)
-    # z-test: Var = (1 - 0)/2 for C12 only -> SE = sqrt(0.5); z = 1/sqrt(0.5)
-    assert sc.test["se"] == pytest.approx(math.sqrt(0.5))
-    assert sc.test["z"] == pytest.approx(math.sqrt(2.0))
-    assert sc.test["p_value"] == pytest.approx(stats.norm.sf(math.sqrt(2.0)))
-    assert sc.ci[0] <= 3.0 <= sc.ci[1]
+    # score test at S = 2 (recomputed here): the likeliest correlators with S = 2 and their SE
+    from ncnet import inference
+
+    ref = inference.binomial_sum_test([2, 1, 2, 0], [2] * 4, [1, 1, 1, -1], 2.0)
+    assert sc.test["se"] == pytest.approx(ref["se"]) and sc.test["se"] > math.sqrt(0.5)
+    assert sc.test["p_value"] == pytest.approx(ref["p_value"]) and sc.test["p_value"] > 0.05
+    assert "K = 2" in sc.warning
+    assert sc.ci[0] <= 3.0 <= sc.ci[1] and sc.ci[1] - sc.ci[0] > 1.0
 
     # same answer with +-1 and bool encodings and shuffled rows
     pm = df.assign(A=2 * df.A - 1, B=(df.B == 1))

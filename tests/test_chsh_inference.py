@@ -42,28 +42,27 @@ def _draw(rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]]
 
 
 def test_paired_item_scheme_covers_where_independent_pairs_do_not() -> None:
-    """1,000 repetitions of 150 shared items: the joint item bootstrap and the paired z-interval
-    cover the true S at >= 0.93 (measured 0.942 / 0.942); the independent-pairs bootstrap and
-    z-interval, blind to the shared items, cover < 0.90 (measured 0.858 / 0.861)."""
+    """1,000 repetitions of 150 shared items: the joint item bootstrap and the paired interval
+    (the inverted likelihood ratio test) cover the true S at >= 0.93; the independent-pairs
+    bootstrap and interval, blind to the shared items, cover < 0.90."""
     true_s = _true_s()
     rng = np.random.default_rng(1)
     ids = [np.arange(ITEMS)] * 4
-    hits = {"paired": 0, "independent": 0, "paired z": 0, "independent z": 0}
+    hits = {"paired": 0, "independent": 0, "paired test": 0, "independent test": 0}
     for rep in range(REPS):
         a, b = _draw(rng)
         lo, hi = chsh.item_bootstrap_s(a, b, n_boot=1000, seed=rep, items=ids)
         hits["paired"] += lo <= true_s <= hi
         lo, hi = chsh.item_bootstrap_s(a, b, n_boot=1000, seed=rep)
         hits["independent"] += lo <= true_s <= hi
-        for name, items in (("paired z", ids), ("independent z", None)):
+        for name, items in (("paired test", ids), ("independent test", None)):
             score = chsh.score_items(a, b, n_boot=1, items=items)
-            half = 1.959964 * score.test["se"]
-            hits[name] += abs(score.S - true_s) <= half
+            hits[name] += score.ci[0] <= true_s <= score.ci[1]
     cover = {k: v / REPS for k, v in hits.items()}
     assert cover["paired"] >= 0.93, cover
-    assert cover["paired z"] >= 0.93, cover
+    assert cover["paired test"] >= 0.93, cover
     assert cover["independent"] < 0.90, cover
-    assert cover["independent z"] < 0.90, cover
+    assert cover["independent test"] < 0.90, cover
 
 
 def test_fraction_interval_covers_at_the_edge() -> None:
@@ -111,11 +110,12 @@ def test_t_interval_over_three_seeds_covers() -> None:
 
 
 def test_paired_z_test_by_hand() -> None:
-    """Per-item sums T = (2, 2, 4, 0): S = 2, sd(T) = sqrt(8/3), SE = sd / 2, z = 0, p = 0.5."""
+    """Per-item sums T = (2, 2, 4, 0): S = 2 is the null itself, so the null law is the data's
+    own: variance mean((T - 2)^2) = 2, SE = sqrt(2 / 4), z = 0, p = 0.5."""
     paired = np.array([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, -1], [1, 1, -1, 1]])
     t = chsh.paired_z_test(paired)
     assert t["S"] == pytest.approx(2.0)
-    assert t["se"] == pytest.approx(math.sqrt(8 / 3) / 2)
+    assert t["se"] == pytest.approx(math.sqrt(0.5))
     assert t["p_value"] == pytest.approx(0.5)
     assert t["n"] == 4
 

@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from ncnet import inference
+
 
 class _Lazy:
     """A module imported on first use (``scipy.stats`` takes about a second to import, which a
@@ -70,6 +72,7 @@ __all__ = [
     "item_z_test",
     "paired_products",
     "paired_z_test",
+    "item_interval",
     "fraction_ci",
     "describe_fraction",
     "t_interval",
@@ -79,6 +82,12 @@ __all__ = [
     "slope_over_seeds",
     "slope_item_bootstrap",
     "verdict",
+    "Region",
+    "MIN_RUNS",
+    "MIN_SEEDS",
+    "MIN_ITEMS",
+    "FEW_ITEMS",
+    "mean_s_interval",
     "PAIRED_SCHEME",
     "c_column",
     "acc_columns",
@@ -281,9 +290,14 @@ def bootstrap_ci(
 def test_s_above(values: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
     """One-sided one-sample t-test of ``mean(values) > bound`` over independent runs.
 
-    ``values``: 1-D per-run S values (finite).  Returns ``{"test", "n", "mean", "statistic",
-    "p_value", "bound"}``.  ``n < 2``: statistic and p-value NaN.  Zero variance: statistic
-    +-inf (NaN if mean == bound), p-value 0.0 if mean > bound else 1.0.  No warnings emitted.
+    ``values``: 1-D per-run S values (finite, within [-4, 4]).  Returns ``{"test", "n", "mean",
+    "statistic", "p_value", "bound"}``.  ``n < 2``: statistic and p-value NaN.  Zero variance
+    (every run at the same S, common since S is discrete): the t statistic does not exist, and
+    p comes from :func:`ncnet.inference.bounded_mean_test` on [-4, 4] instead, whose null law
+    keeps a spread, so p is never 0 because a variance is 0.  No warnings emitted.
+
+    >>> round(test_s_above([2.125, 2.125])["p_value"], 2)
+    0.44
     """
     vals = np.asarray(values, dtype=np.float64).ravel()
     if not np.all(np.isfinite(vals)):
@@ -303,12 +317,11 @@ def test_s_above(values: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
         return out
     sd = float(np.std(vals, ddof=1))
     if sd <= 1e-12 * max(1.0, abs(mean)):
-        if mean > bound:
-            out["statistic"], out["p_value"] = math.inf, 0.0
-        elif mean < bound:
-            out["statistic"], out["p_value"] = -math.inf, 1.0
-        else:
-            out["p_value"] = 1.0
+        lo, hi = -NO_SIGNALLING_BOUND, NO_SIGNALLING_BOUND
+        res = inference.bounded_mean_test(np.clip(vals, lo, hi), bound, lo, hi)
+        out.update(test="likelihood ratio test of a mean in [-4, 4] (one-sided; every run "
+                        "has the same S, so the t statistic does not exist)",
+                   statistic=res["z"], p_value=res["p_value"])
         return out
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -353,7 +366,9 @@ def describe_fraction(flags: Any, level: float = 0.95) -> dict[str, Any]:
 
 
 def t_interval(values: Any, level: float = 0.95) -> tuple[float, float] | None:
-    """Student-t interval of the mean, ``n - 1`` degrees of freedom; None for ``n < 2``.
+    """Student-t interval of the mean, ``n - 1`` degrees of freedom; None for ``n < 2`` and
+    for values without spread (a zero-width interval is no interval: it would "decide" a
+    claim on no evidence of precision).
 
     For a handful of seeds (2-5) this is the honest interval: a percentile bootstrap over
     3 values covers about 75% at a nominal 95%.
@@ -368,9 +383,32 @@ def t_interval(values: Any, level: float = 0.95) -> tuple[float, float] | None:
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1); got {level}")
     mean = float(vals.mean())
-    half = float(stats.t.ppf(0.5 + level / 2.0, vals.size - 1) * vals.std(ddof=1)
-                 / math.sqrt(vals.size))
+    sd = float(vals.std(ddof=1))
+    if sd <= 1e-12 * max(1.0, abs(mean)):
+        return None
+    half = float(stats.t.ppf(0.5 + level / 2.0, vals.size - 1) * sd / math.sqrt(vals.size))
     return mean - half, mean + half
+
+
+def mean_s_interval(values: Any, level: float = 0.95) -> tuple[float, float]:
+    """Interval of the mean S over independent runs, as the verdicts use it: the Student-t
+    interval (:func:`t_interval`; covers at small n where the percentile bootstrap does not:
+    at 2, 3 and 5 runs with true mean 2 the bootstrap put its lower edge above 2 in 23%, 13%
+    and 9% of sweeps), and where the runs have no spread (or there is one run), the interval
+    of :func:`ncnet.inference.bounded_mean_interval` on [-4, 4], which is never a point.
+
+    >>> mean_s_interval([2.125])
+    (-4.0, 4.0)
+    >>> lo, hi = mean_s_interval([2.125, 2.125, 2.125]); lo < 2.0 < 2.125 < hi
+    True
+    """
+    ci = t_interval(values, level)
+    if ci is not None:
+        return ci
+    vals = np.clip(np.asarray(values, dtype=np.float64).ravel(), -NO_SIGNALLING_BOUND,
+                   NO_SIGNALLING_BOUND)
+    return inference.bounded_mean_interval(vals, -NO_SIGNALLING_BOUND, NO_SIGNALLING_BOUND,
+                                           level)
 
 
 def welch_test(x: Any, y: Any, level: float = 0.95) -> dict[str, Any]:
@@ -465,26 +503,88 @@ def slope_item_bootstrap(
             "items": int(k)}
 
 
-def verdict(ci: Sequence[float] | None, paper_region: tuple[float, float], units: str) -> str:
-    """Verdict on a claim from an interval: 'agrees' if the interval ``ci`` lies wholly inside
-    ``paper_region`` = (low, high), the values that support the paper's claim (use ``-inf`` /
-    ``inf`` for a one-sided claim); 'does not reproduce' if it lies wholly outside; otherwise
-    'undecided at <units>' (e.g. "50 runs").  No interval: undecided.
+#: Fewest independent units on which a verdict is drawn; below, every verdict is "undecided
+#: (too few ...)". Runs: the t-interval of mean S covers from 5 runs on in the simulation of
+#: ``tests/test_verdicts.py``; seeds: a t-interval over fewer than 3 seeds has 1 degree of
+#: freedom; items: the item tests' size was checked from 30 items on.
+MIN_RUNS: int = 5
+MIN_SEEDS: int = 3
+MIN_ITEMS: int = 30
+#: Below this many items the item test and interval are printed with a warning naming K
+#: (their size was checked in simulation at K = 30, 60 and 150, not below).
+FEW_ITEMS: int = 30
 
-    >>> verdict((2.1, 2.3), (2.0, math.inf), "50 runs")
+
+@dataclass(frozen=True)
+class Region:
+    """The values of a quantity that support a claim: from ``low`` to ``high``, each edge
+    closed (the edge value supports the claim) or open (it does not). A strict claim ("mean
+    S > 2") has an open edge; "at least 92.9% of runs" a closed one.
+
+    >>> str(Region(2.0, math.inf, low_closed=False))
+    '(2, ∞)'
+    >>> str(Region(0.9289, 1.0))
+    '[0.9289, 1]'
+    """
+
+    low: float
+    high: float
+    low_closed: bool = True
+    high_closed: bool = True
+
+    def contains(self, x: float) -> bool:
+        above = x >= self.low if self.low_closed else x > self.low
+        below = x <= self.high if self.high_closed else x < self.high
+        return above and below
+
+    def __str__(self) -> str:
+        def num(v: float) -> str:
+            return "∞" if v == math.inf else "−∞" if v == -math.inf else f"{v:.4g}"
+
+        left = "[" if self.low_closed and math.isfinite(self.low) else "("
+        right = "]" if self.high_closed and math.isfinite(self.high) else ")"
+        return f"{left}{num(self.low)}, {num(self.high)}{right}"
+
+
+def verdict(ci: Sequence[float] | None, paper_region: Region | tuple[float, float],
+            units: str, *, count: int | None = None, minimum: int = 0) -> str:
+    """Verdict on a claim from an interval ``ci`` = (lo, hi), read as the closed set of values
+    it keeps, against ``paper_region``, the values that support the paper's claim (a
+    :class:`Region`; a plain ``(low, high)`` has closed edges, ``±inf`` for a one-sided
+    claim). 'agrees' if every value of the interval supports the claim; 'does not reproduce'
+    if none does; otherwise 'undecided at <units>' (e.g. "50 runs"). The rule is the same on
+    both edges: an edge value belongs to the claim's side only if that edge is closed.
+
+    Never decided: no interval, a zero-width interval (it claims a precision that no sample
+    of ±1 outcomes has), and fewer than ``minimum`` units (``count``): "undecided (too few
+    ...)".
+
+    >>> verdict((2.1, 2.3), Region(2.0, math.inf, low_closed=False), "50 runs")
     'agrees'
-    >>> verdict((1.9, 2.3), (2.0, math.inf), "50 runs")
+    >>> verdict((2.0, 2.0125), Region(2.0, math.inf, low_closed=False), "50 runs")
     'undecided at 50 runs'
+    >>> verdict((1.7, 2.0), Region(2.0, math.inf, low_closed=False), "50 runs")
+    'does not reproduce'
     >>> verdict((1.5, 1.7), (1.9, 2.1), "500 runs")
     'does not reproduce'
+    >>> verdict((2.1, 2.3), Region(2.0, math.inf, False), "2 runs", count=2, minimum=MIN_RUNS)
+    'undecided (too few: 2 runs, at least 5 needed)'
+    >>> verdict((2.125, 2.125), Region(2.0, math.inf, False), "50 runs")
+    'undecided (zero-width interval) at 50 runs'
     """
+    region = paper_region if isinstance(paper_region, Region) else Region(*paper_region)
+    if count is not None and count < minimum:
+        return f"undecided (too few: {units}, at least {minimum} needed)"
     if ci is None or any(v != v for v in ci):
         return f"undecided at {units}"
     lo, hi = float(ci[0]), float(ci[1])
-    low, high = paper_region
-    if low <= lo and hi <= high:
+    if not hi > lo:
+        return f"undecided (zero-width interval) at {units}"
+    if region.contains(lo) and region.contains(hi):
         return "agrees"
-    if hi < low or lo > high:
+    outside_low = hi < region.low if region.low_closed else hi <= region.low
+    outside_high = lo > region.high if region.high_closed else lo >= region.high
+    if outside_low or outside_high:
         return "does not reproduce"
     return f"undecided at {units}"
 
@@ -637,29 +737,30 @@ def _bootstrap_s(prods: Sequence[np.ndarray], paired: np.ndarray | None, n_boot:
     return _percentile_ci(s_boot, level)
 
 
-def _z_result(test: str, s: float, se: float, bound: float, units: int) -> dict[str, Any]:
-    if se == 0.0:
-        if s > bound:
-            z, p = math.inf, 0.0
-        elif s < bound:
-            z, p = -math.inf, 1.0
-        else:
-            z, p = math.nan, 1.0
-    else:
-        z = (s - bound) / se
-        p = float(stats.norm.sf(z))
-    return {"test": test, "S": s, "se": se, "z": float(z), "p_value": p, "bound": bound,
-            "n": units}
+def _approximate(units: int) -> str | None:
+    """The one-line warning of an item test on ``units`` items, or None."""
+    if units >= FEW_ITEMS:
+        return None
+    return (f"only K = {units} items: the item test and interval are approximate (their size "
+            f"was checked in simulation from {FEW_ITEMS} items on)")
 
 
 def item_z_test(c: Any, n_items: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
-    """Normal-approximation one-sided test of ``S > bound`` for four *independent* pairs.
+    """One-sided test of ``S > bound`` for four *independent* pairs (no shared items).
 
-    ``c``: correlators (2, 2); ``n_items``: item counts (2, 2).  ``Var(C_ij) = (1 -
-    C_ij**2) / N_ij``, ``SE(S) = sqrt(sum Var)``, ``z = (S - bound) / SE``, ``p = 1 - Phi(z)``.
-    Only valid when the pairs share no items; see :func:`paired_z_test` otherwise.  SE == 0:
-    z = +-inf (NaN if S == bound), p = 0.0 if S > bound else 1.0.  Returns ``{"test", "S",
-    "se", "z", "p_value", "bound", "n"}`` (``n``: the smallest pair's item count).
+    ``c``: correlators (2, 2); ``n_items``: item counts (2, 2).  A score test
+    (:func:`ncnet.inference.binomial_sum_test`): ``Var(C_ij) = (1 - C~_ij**2) / N_ij`` with
+    ``C~`` the correlators of largest likelihood that have ``S = bound``, so a pair at
+    ``C = ±1`` still has variance and p is never 0 from a zero variance; ``z = (S - bound) /
+    SE``, ``p = 1 - Phi(z)``.  Its size at S = 2 was 0.048-0.057 at 30-150 items per pair and
+    with counts 30/60/150/500 (the plug-in SE gave 0.061-0.095).  Only valid when the pairs
+    share no items; see :func:`paired_z_test` otherwise.  Returns ``{"test", "S", "se", "z",
+    "p_value", "bound", "n", "warning"}`` (``n``: the smallest pair's item count; ``warning``
+    a line naming it when it is below :data:`FEW_ITEMS`, else None).
+
+    >>> t = item_z_test([[1, 1], [1, -1]], [[8, 8], [8, 8]])
+    >>> t["S"], round(t["se"], 4), 0 < t["p_value"] < 0.001
+    (4.0, 0.6124, True)
     """
     c = np.asarray(c, dtype=np.float64)
     n_items = np.asarray(n_items, dtype=np.float64)
@@ -669,31 +770,56 @@ def item_z_test(c: Any, n_items: Any, bound: float = LOCAL_BOUND) -> dict[str, A
         raise ValueError(f"correlators must lie in [-1, 1]; got {c.tolist()}")
     if not np.all(n_items > 0):
         raise ValueError(f"n_items must be positive; got {n_items.tolist()}")
-    se = float(np.sqrt(np.sum((1.0 - c**2) / n_items)))
-    return _z_result("z-test (normal approx., independent pairs, one-sided)",
-                     float(chsh_value(c)), se, float(bound), int(n_items.min()))
+    k = (1.0 + c) / 2.0 * n_items  # items with A·B = +1 (whole numbers for real data)
+    res = inference.binomial_sum_test(k.ravel(), n_items.ravel(), CHSH_SIGNS.ravel(),
+                                      float(bound))
+    units = int(n_items.min())
+    return {"test": "score test (independent pairs, one-sided)", "S": float(chsh_value(c)),
+            "se": res["se"], "z": res["z"], "p_value": res["p_value"], "bound": float(bound),
+            "n": units, "warning": _approximate(units)}
 
 
 def paired_z_test(paired: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
     """One-sided test of ``S > bound`` when the four pairs share their items.
 
     ``paired``: products ``a*b`` aligned by item, shape ``(4, K)`` in pair order (as from
-    :func:`paired_products`).  S is the mean of the per-item sums ``T_k``; ``SE = sd(T) /
-    sqrt(K)`` holds whatever the covariance of the four correlators.  Same return keys as
-    :func:`item_z_test`, ``n`` = K.
+    :func:`paired_products`).  S is the mean of the per-item sums ``T_k`` in [-4, 4], which are
+    independent whatever the covariance of the four correlators; the test is
+    :func:`ncnet.inference.bounded_mean_test` on them (a likelihood ratio test referred to t
+    with K - 1 df; ``se`` is the standard error under the most likely law with mean
+    ``bound``).  Size at S = 2: 0.045-0.058 at K = 30, 60, 150 (the z-test on sd(T) had
+    0.06-0.085 at K = 30).  Every T_k = 4 at K = 8 gives p = 0.07, not 0.  Same return keys
+    as :func:`item_z_test`, ``n`` = K.
 
     >>> t = paired_z_test([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, -1], [-1, -1, -1, -1]])
-    >>> round(t["S"], 2), round(t["se"], 2)
-    (3.5, 0.5)
+    >>> t["S"], t["n"], t["warning"][:15]
+    (3.5, 4, 'only K = 4 item')
     """
     paired = np.asarray(paired, dtype=np.float64)
     if paired.ndim != 2 or paired.shape[0] != 4 or paired.shape[1] == 0:
         raise ValueError(f"paired products must have shape (4, K) with K >= 1; got {paired.shape}")
     t = _item_sums(paired)
     k = t.size
-    se = float(np.std(t, ddof=1) / math.sqrt(k)) if k > 1 else 0.0
-    return _z_result("z-test on per-item CHSH sums (paired items, one-sided)",
-                     float(np.mean(t)), se, float(bound), k)
+    res = inference.bounded_mean_test(t, float(bound), -NO_SIGNALLING_BOUND,
+                                      NO_SIGNALLING_BOUND)
+    return {"test": "likelihood ratio test on per-item CHSH sums (paired items, one-sided)",
+            "S": float(np.mean(t)), "se": res["se"], "z": res["z"], "p_value": res["p_value"],
+            "bound": float(bound), "n": k, "warning": _approximate(k)}
+
+
+def item_interval(prods: Sequence[np.ndarray], paired: np.ndarray | None,
+                  level: float = 0.95) -> tuple[float, float]:
+    """Interval of S over items that inverts the item test: of :func:`paired_z_test` when the
+    pairs share items (``paired`` (4, K)), else of :func:`item_z_test` (``prods``: the four
+    pairs' products).  Never a point, within [-4, 4]; covers at 30 items also near perfect
+    accuracy, where the percentile bootstrap collapses to [2, 2] (``tests/test_inference.py``).
+    """
+    if paired is not None:
+        return inference.bounded_mean_interval(_item_sums(paired), -NO_SIGNALLING_BOUND,
+                                               NO_SIGNALLING_BOUND, level)
+    k = np.array([np.count_nonzero(p > 0) for p in prods], dtype=np.float64)
+    n = np.array([p.size for p in prods], dtype=np.float64)
+    return inference.binomial_sum_interval(k, n, CHSH_SIGNS.ravel(), level)
 
 
 # --------------------------------------------------------------------------------------------
@@ -732,7 +858,10 @@ class ChshScore:
     product-of-marginals prediction and ``s_product`` its S; ``scheme`` how items were
     resampled (:data:`PAIRED_SCHEME` or :data:`INDEPENDENT_SCHEME`) and ``ci_units`` the
     number of independent items the CI rests on (shared items for the paired scheme, the
-    smallest pair otherwise).  Arrays are read-only.
+    smallest pair otherwise).  ``ci`` inverts the item test (:func:`item_interval`);
+    ``ci_bootstrap`` is the percentile bootstrap over items beside it (it collapses to a
+    point where the items show no spread).  ``warning``: one line naming K when the items are
+    fewer than :data:`FEW_ITEMS`, else None.  Arrays are read-only.
     """
 
     C: np.ndarray
@@ -749,6 +878,8 @@ class ChshScore:
     scheme: str = INDEPENDENT_SCHEME
     ci_units: int = 0
     level: float = 0.95
+    ci_bootstrap: tuple[float, float] | None = None
+    warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict of plain python floats/ints/lists (NaN/inf kept as floats)."""
@@ -757,6 +888,10 @@ class ChshScore:
             "S": float(self.S),
             "ci": [float(self.ci[0]), float(self.ci[1])],
             "ci_level": float(self.level),
+            "ci_method": "inverted item test",
+            "ci_bootstrap": None if self.ci_bootstrap is None else [float(v) for v in
+                                                                   self.ci_bootstrap],
+            "warning": self.warning,
             "scheme": self.scheme,
             "ci_units": int(self.ci_units),
             "test": _plain(dict(self.test)),
@@ -810,7 +945,8 @@ def score_items(
         acc_b[i - 1, j - 1] = np.mean(b > 0)
     gap_a, gap_b = signalling_gap(acc_a, acc_b)
     c_prod = product_prediction(acc_a, acc_b)
-    ci = _bootstrap_s(prods, paired, n_boot, level, seed)
+    ci_boot = _bootstrap_s(prods, paired, n_boot, level, seed)
+    ci = item_interval(prods, paired, level)
     if paired is not None:
         test, scheme, units = paired_z_test(paired), PAIRED_SCHEME, paired.shape[1]
     else:
@@ -831,6 +967,8 @@ def score_items(
         scheme=scheme,
         ci_units=units,
         level=level,
+        ci_bootstrap=ci_boot,
+        warning=test["warning"],
     )
 
 
