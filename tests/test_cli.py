@@ -260,9 +260,13 @@ def test_score_with_item_column_uses_the_paired_scheme(tmp_path):
     assert d["scheme"] == "paired-items" and d["ci_units"] == 40
     frame = pd.read_csv(path)
     parts = [frame[(frame.i == i) & (frame.j == j)] for i, j in chsh.PAIRS]
+    ids = [p.item.to_numpy() for p in parts]
     lo, hi = chsh.item_bootstrap_s([p.A for p in parts], [p.B for p in parts], n_boot=2000,
-                                   seed=4, items=[p.item for p in parts])
-    assert d["ci"] == [lo, hi]
+                                   seed=4, items=ids)
+    assert d["ci_bootstrap"] == [lo, hi]
+    prods = [2.0 * p.A.to_numpy() - 1 for p in parts]
+    prods = [a * (2.0 * p.B.to_numpy() - 1) for a, p in zip(prods, parts, strict=True)]
+    assert d["ci"] == list(chsh.item_interval(prods, chsh.paired_products(prods, ids)))
     assert "paired" in d["test"]["test"]
     table = invoke("score", path, "--n-boot", "200")
     assert "paired-items" in table.stdout and "40 shared items" in table.stdout

@@ -43,7 +43,7 @@ def max_abs_diff(x, y) -> float:
     if isinstance(x, list):
         assert len(x) == len(y)
         return max((max_abs_diff(u, v) for u, v in zip(x, y, strict=True)), default=0.0)
-    if isinstance(x, str):
+    if isinstance(x, str) or x is None:
         assert x == y
         return 0.0
     if math.isnan(x) or math.isinf(x):

@@ -55,8 +55,22 @@ def test_paper_comparison_undecided_with_few_runs():
     rows = (_rows(2, [1.0, 1.75, 1.0, 1.75]) + _rows(3, [2.5, 1.5, 2.5, 2.0])
             + _rows(4, [1.9, 2.2, 2.0, 2.1]))
     verdicts = report.paper_comparison(toy.summarize(rows, n_boot=500))["verdict"].tolist()
-    assert verdicts[0] == "undecided at 4 runs"
-    assert verdicts[-1] == "undecided at 4 runs"
+    assert verdicts == ["undecided (too few: 4 runs, at least 5 needed)"] * 7
+    rows = (_rows(2, [1.0, 1.75] * 4) + _rows(3, [2.5, 1.5, 2.5, 2.0] * 2)
+            + _rows(4, [1.9, 2.2, 2.0, 2.1] * 2))
+    verdicts = report.paper_comparison(toy.summarize(rows, n_boot=500))["verdict"].tolist()
+    assert verdicts[0] == "undecided at 8 runs"
+    assert verdicts[-1] == "undecided at 8 runs"
+
+
+def test_paper_comparison_prints_open_and_closed_edges():
+    rows = _rows(2, [1.0] * 10) + _rows(3, [2.5] * 10) + _rows(4, [2.0] * 10)
+    table = report.paper_comparison(toy.summarize(rows, n_boot=200))
+    readings = dict(zip(table["paper says"], table["reading"], strict=True))
+    assert readings["n = 3: mean S > 2 (the local bound is passed)"] == "mean S in (2, ∞)"
+    assert readings["n = 3: S > 2 in all 50 runs"].startswith("P(S > 2) in [0.9289, 1]")
+    assert readings["n = 2: most of 50 runs have S < 1.5"] == "P(S < 1.5) in (0.5, 1]"
+    assert readings["n = 4: S decreases and stabilises around 2"] == "mean S in [1.9, 2.1]"
 
 
 def test_toy_summary_fractions_and_holm():

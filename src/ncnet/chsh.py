@@ -465,12 +465,13 @@ def slope_over_seeds(x: Any, s: Any, level: float = 0.95) -> dict[str, Any]:
     """Slope of S on ``x`` per seed, and the t-interval of their mean over seeds.
 
     ``s``: shape ``(seeds, len(x))``.  Returns ``{"slope", "ci", "seeds", "per_seed"}``;
-    ``ci`` is None with one seed.
+    ``ci`` is None with one seed or when every seed has the same slope.
     """
     s = np.atleast_2d(np.asarray(s, dtype=np.float64))
     per_seed = [ols_slope(x, row) for row in s]
-    return {"slope": float(np.mean(per_seed)), "ci": (list(t_interval(per_seed, level))
-            if len(per_seed) > 1 else None), "seeds": len(per_seed), "per_seed": per_seed}
+    ci = t_interval(per_seed, level)  # None for one seed or slopes without spread
+    return {"slope": float(np.mean(per_seed)), "ci": None if ci is None else list(ci),
+            "seeds": len(per_seed), "per_seed": per_seed}
 
 
 def slope_item_bootstrap(

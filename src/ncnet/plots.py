@@ -49,7 +49,7 @@ def figure_2a(records: Sequence[dict[str, Any]], summary: dict[str, Any], path: 
         e = summary[str(n)]["S"]
         ax.errorbar(k - 0.12, e["mean"], yerr=[[e["mean"] - e["ci"][0]], [e["ci"][1] - e["mean"]]],
                     fmt="D", color="black", ms=5, capsize=4, zorder=5,
-                    label="mean, 95% bootstrap CI" if k == 0 else None)
+                    label="mean, 95% t-interval" if k == 0 else None)
     _bounds(ax, with_no_signalling=True)
     ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
     ax.set_ylabel("CHSH S")

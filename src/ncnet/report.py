@@ -163,72 +163,95 @@ def toy_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-#: How each of the paper's Figure-2 claims is read as a region for one interval of ours.
-#: "All 50 runs above 2" is read as P(S > 2) >= 0.9289, the exact 95% lower bound of the
-#: paper's own 50 of 50; "some runs ≈ 3.5" as P(S >= 3.4) >= 1/50 and "above Tsirelson" as
-#: P(S > 2√2) >= 1/50 (one such run expected in a 50-run sweep); "around 2" as mean S within
-#: 2 ± 0.1.
-CLAIM_REGIONS = {
-    "n2_below_1.5": (0.5, 1.0),
-    "n3_all_above_2": (chsh.fraction_ci(50, 50)[0], 1.0),
-    "n3_max": (1 / 50, 1.0),
-    "n3_tsirelson": (1 / 50, 1.0),
-    "n3_mean_above_2": (chsh.LOCAL_BOUND, math.inf),
-    "n4_near_2": (1.9, 2.1),
+#: How each of the paper's Figure-2 claims is read as a region for one interval of ours, with
+#: each edge open or closed (:class:`ncnet.chsh.Region`). "Most runs below 1.5" is read as
+#: P(S < 1.5) > 0.5 (open: exactly half is not most); "all 50 runs above 2" as P(S > 2) >=
+#: 0.9289, the exact 95% lower bound of the paper's own 50 of 50 (closed); "some runs ≈ 3.5"
+#: as P(S >= 3.4) >= 1/50 and "above Tsirelson" as P(S > 2√2) >= 1/50 (one such run expected in
+#: a 50-run sweep; closed); "mean S > 2" strictly (open at 2); "around 2" as mean S within
+#: [1.9, 2.1] (closed).
+CLAIM_REGIONS: dict[str, chsh.Region] = {
+    "n2_below_1.5": chsh.Region(0.5, 1.0, low_closed=False),
+    "n3_all_above_2": chsh.Region(chsh.fraction_ci(50, 50)[0], 1.0),
+    "n3_max": chsh.Region(1 / 50, 1.0),
+    "n3_tsirelson": chsh.Region(1 / 50, 1.0),
+    "n3_mean_above_2": chsh.Region(chsh.LOCAL_BOUND, math.inf, low_closed=False),
+    "n4_near_2": chsh.Region(1.9, 2.1),
 }
+
+#: What each claim's region is a region of (the reading printed beside the verdict).
+CLAIM_QUANTITIES = {
+    "n2_below_1.5": "P(S < 1.5)",
+    "n3_all_above_2": "P(S > 2)",
+    "n3_max": "P(S ≥ 3.4)",
+    "n3_tsirelson": "P(S > 2√2)",
+    "n3_mean_above_2": "mean S",
+    "n4_near_2": "mean S",
+}
+
+
+def claim_reading(name: str) -> str:
+    """``"P(S > 2) in [0.9289, 1]"``: the claim as a region of one quantity, edges shown."""
+    return f"{CLAIM_QUANTITIES[name]} in {CLAIM_REGIONS[name]}"
 
 
 def paper_comparison(summary: dict[str, Any]) -> pd.DataFrame:
     """The paper's Figure-2 claims next to ours. Each verdict follows from an interval (see
-    :data:`CLAIM_REGIONS`): 'agrees' if it lies wholly on the paper's side, 'does not
-    reproduce' if wholly on the other, otherwise 'undecided at N runs'."""
+    :data:`CLAIM_REGIONS` and :func:`ncnet.chsh.verdict`): 'agrees' if it lies wholly in the
+    claim's region, 'does not reproduce' if wholly outside, otherwise 'undecided at N runs';
+    with fewer than :data:`ncnet.chsh.MIN_RUNS` runs per hidden size, 'undecided (too few
+    ...)'. Mean S is judged by its Student-t interval over runs; fractions of runs by their
+    exact intervals. Columns: paper says, reading, we measure, verdict."""
     rows = []
 
-    def add(claim: str, ours: str, verdict: str) -> None:
-        rows.append({"paper says": claim, "we measure": ours, "verdict": verdict})
+    def add(claim: str, reading: str, ours: str, verdict: str) -> None:
+        rows.append({"paper says": claim, "reading": reading, "we measure": ours,
+                     "verdict": verdict})
 
-    def runs(e: dict[str, Any]) -> str:
-        return f"{e['runs']} runs"
+    def judge(e: dict[str, Any], ci: Any, name: str) -> str:
+        return chsh.verdict(ci, CLAIM_REGIONS[name], f"{e['runs']} runs", count=e["runs"],
+                            minimum=chsh.MIN_RUNS)
 
     if "2" in summary:
         e = summary["2"]
-        add(f"n = 2: {PAPER_FIG2['n2_below_1.5']}",
+        add(f"n = 2: {PAPER_FIG2['n2_below_1.5']}", claim_reading("n2_below_1.5"),
             f"{_frac(e, 'fraction_S_below_1.5')} runs below 1.5; mean S {_ci(e['S'])}",
-            chsh.verdict(e["fraction_S_below_1.5_ci"], CLAIM_REGIONS["n2_below_1.5"], runs(e)))
+            judge(e, e["fraction_S_below_1.5_ci"], "n2_below_1.5"))
     if "3" in summary:
         e = summary["3"]
-        add(f"n = 3: {PAPER_FIG2['n3_all_above_2']}",
-            f"{_frac(e, 'fraction_S_above_2')} runs above 2 (claim read as ≥ "
-            f"{CLAIM_REGIONS['n3_all_above_2'][0]:.1%}, the exact lower bound of 50 of 50)",
-            chsh.verdict(e["fraction_S_above_2_ci"], CLAIM_REGIONS["n3_all_above_2"], runs(e)))
-        add("n = 3: mean S > 2 (the local bound is passed)",
-            f"mean S {_ci(e['S'])}",
-            chsh.verdict(e["S"]["ci"], CLAIM_REGIONS["n3_mean_above_2"], runs(e)))
-        add(f"n = 3: {PAPER_FIG2['n3_max']}",
-            f"{_frac(e, 'fraction_S_above_3.4')} runs with S ≥ 3.4 (claim read as ≥ 2%); "
-            f"max S {e['S']['max']:.3f}",
-            chsh.verdict(e["fraction_S_above_3.4_ci"], CLAIM_REGIONS["n3_max"], runs(e)))
-        add(f"n = 3: {PAPER_FIG2['n3_tsirelson']}",
-            f"{_frac(e, 'fraction_S_above_tsirelson')} runs above 2.83 (claim read as ≥ 2%)",
-            chsh.verdict(e["fraction_S_above_tsirelson_ci"], CLAIM_REGIONS["n3_tsirelson"],
-                         runs(e)))
+        add(f"n = 3: {PAPER_FIG2['n3_all_above_2']}", claim_reading("n3_all_above_2") +
+            " (the exact lower bound of 50 of 50)",
+            f"{_frac(e, 'fraction_S_above_2')} runs above 2",
+            judge(e, e["fraction_S_above_2_ci"], "n3_all_above_2"))
+        add("n = 3: mean S > 2 (the local bound is passed)", claim_reading("n3_mean_above_2"),
+            f"mean S {_ci(e['S'])}", judge(e, e["S"]["ci"], "n3_mean_above_2"))
+        add(f"n = 3: {PAPER_FIG2['n3_max']}", claim_reading("n3_max"),
+            f"{_frac(e, 'fraction_S_above_3.4')} runs with S ≥ 3.4; max S {e['S']['max']:.3f}",
+            judge(e, e["fraction_S_above_3.4_ci"], "n3_max"))
+        add(f"n = 3: {PAPER_FIG2['n3_tsirelson']}", claim_reading("n3_tsirelson"),
+            f"{_frac(e, 'fraction_S_above_tsirelson')} runs above 2.83",
+            judge(e, e["fraction_S_above_tsirelson_ci"], "n3_tsirelson"))
     if "4" in summary:
         e = summary["4"]
-        add(f"n = 4: {PAPER_FIG2['n4_near_2']}",
-            f"mean S {_ci(e['S'])} (claim read as within 2 ± 0.1)",
-            chsh.verdict(e["S"]["ci"], CLAIM_REGIONS["n4_near_2"], runs(e)))
+        add(f"n = 4: {PAPER_FIG2['n4_near_2']}", claim_reading("n4_near_2"),
+            f"mean S {_ci(e['S'])}", judge(e, e["S"]["ci"], "n4_near_2"))
     if {"2", "3", "4"} <= set(summary):
         e = summary["3"]
         low, high = e["S_vs_smaller"], e["S_vs_larger"]
         p = chsh.holm([low["p_value"], high["p_value"]])
         m = {n: summary[n]["S"]["mean"] for n in ("2", "3", "4")}
-        if all(v < 0.05 for v in p):
+        fewest = min(summary[n]["runs"] for n in ("2", "3", "4"))
+        if fewest < chsh.MIN_RUNS:
+            verdict = (f"undecided (too few: {fewest} runs, at least {chsh.MIN_RUNS} "
+                       "needed)")
+        elif all(v < 0.05 for v in p):
             verdict = "agrees"
         elif any(t["ci"] is not None and t["ci"][1] < 0 for t in (low, high)):
             verdict = "does not reproduce"
         else:
             verdict = f"undecided at {e['runs']} runs"
         add("S peaks at n = 3 (critical capacity)",
+            "mean S at n = 3 above n = 2 and n = 4: one-sided Welch, Holm p < 0.05 (open)",
             f"mean S: n=2 {m['2']:.3f}, n=3 {m['3']:.3f}, n=4 {m['4']:.3f}; Welch one-sided "
             f"p (Holm): n=3 > n=2 {format_p(p[0])}, n=3 > n=4 {format_p(p[1])}",
             verdict)
@@ -255,7 +278,7 @@ def toy_blocks(config: Any, records: Sequence[dict[str, Any]], summary: dict[str
                    f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC."),
         Block("h2", "S per hidden size"),
         Block("table", table=toy_summary_table(summary)),
-        Block("p", "Mean S: 95% percentile bootstrap CI of the mean over the runs (the "
+        Block("p", "Mean S: 95% Student-t interval of the mean over the runs (the "
                    "number of runs is in the table). Fractions of runs: exact Clopper–Pearson "
                    "95% intervals, which keep their coverage at 0% and 100%. p: one-sided "
                    "one-sample t-test of mean S > 2 over runs, Holm-adjusted across the hidden "
@@ -268,15 +291,16 @@ def toy_blocks(config: Any, records: Sequence[dict[str, Any]], summary: dict[str
               path="fig2b.png"),
         Block("h2", "Against the paper"),
         Block("table", table=paper_comparison(summary)),
-        Block("p", "Each verdict follows from an interval: 'agrees' only if the whole 95% "
-                   "interval lies on the paper's side, 'does not reproduce' only if it lies "
-                   "wholly on the other side, otherwise 'undecided' at this number of runs. "
-                   "Claims are read as: 'all 50 runs' → P(S > 2) ≥ 92.9% (the exact lower "
-                   "bound of the paper's own 50 of 50); 'some runs ≈ 3.5' → P(S ≥ 3.4) ≥ 2% "
-                   "and 'some pass Tsirelson' → P(S > 2√2) ≥ 2% (one such run expected in "
-                   "50); "
-                   "'around 2' → mean S within 2 ± 0.1; 'peaks at n = 3' → n = 3 above both "
-                   "neighbours by Welch tests at Holm-adjusted p < 0.05. The README's verdict "
+        Block("p", "Each verdict follows from an interval: 'agrees' only if every value of the "
+                   "95% interval lies in the claim's region (the 'reading' column; a round "
+                   "bracket is an open edge, whose value does not support the claim, a square "
+                   "one a closed edge), 'does not reproduce' only if none does, otherwise "
+                   "'undecided' at this number of runs. A zero-width interval decides nothing, "
+                   f"and with fewer than {chsh.MIN_RUNS} runs per hidden size every verdict is "
+                   "'undecided (too few ...)'. Mean S is judged by its Student-t interval over "
+                   "runs, fractions by exact Clopper–Pearson intervals. 'All 50 runs' is read "
+                   "as P(S > 2) ≥ 92.9%, the exact lower bound of the paper's own 50 of 50; "
+                   "'some runs' as at least 2%, one run expected in 50. The README's verdict "
                    "table comes from 500 runs per size (`configs/paper-fig2-500.toml`)."),
         Block("p", "The paper gives no code or training settings; ours are listed above and "
                    "documented in the README, where a sensitivity table shows how the "

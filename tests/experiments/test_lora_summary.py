@@ -37,8 +37,9 @@ def test_final_rows_use_the_paired_scheme_on_the_shared_index():
     (row,) = ls.final_rows(records, n_boot=4000)
     assert row["S_ci_scheme"] == chsh.PAIRED_SCHEME and row["items"] == 60
     a, b = ls._outcomes(ls._complete_groups(records)[(1, 1)], -1)
-    assert [row["S_ci_lo"], row["S_ci_hi"]] == list(
-        chsh.item_bootstrap_s(a, b, n_boot=4000, items=[np.arange(60)] * 4))
+    prods = [chsh.as_pm1(x) * chsh.as_pm1(y) for x, y in zip(a, b, strict=True)]
+    paired = chsh.paired_products(prods, [np.arange(60)] * 4)
+    assert [row["S_ci_lo"], row["S_ci_hi"]] == list(chsh.item_interval(prods, paired))
     # C11, C12 and C21 all fail on the same A1 / B1 items: the joint CI is wider
     width = row["S_ci_hi"] - row["S_ci_lo"]
     assert width > 1.2 * (row["S_ci_hi_independent"] - row["S_ci_lo_independent"])
@@ -84,7 +85,13 @@ def test_rank_trend_by_hand():
     for r in rows:
         r["S"] += 0.1 * np.log2(r["rank"]) + 0.01 * r["seed"]
     trend = ls.rank_trend(records, rows, n_boot=300)
-    assert trend["slope"] == pytest.approx(0.1) and trend["shape"] == "rises"
+    # every seed has slope 0.1 exactly: a zero-width interval decides nothing
+    assert trend["slope"] == pytest.approx(0.1) and trend["ci"] is None
+    assert trend["shape"] == "no trend detected"
+    for r in rows:
+        r["S"] += 0.01 * r["seed"] * np.log2(r["rank"])  # slopes 0.11, 0.12, 0.13
+    trend = ls.rank_trend(records, rows, n_boot=300)
+    assert trend["slope"] == pytest.approx(0.12) and trend["shape"] == "rises"
     assert ls.rank_trend(records, [r for r in rows if r["rank"] == 1]) is None
 
 

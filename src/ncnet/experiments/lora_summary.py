@@ -61,8 +61,8 @@ def item_ids(a: Sequence[np.ndarray]) -> list[np.ndarray] | None:
 
 
 def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[dict[str, Any]]:
-    """One row per complete (rank, seed) at the last epoch: C's, S with its item-bootstrap CI
-    and test of S > 2 (paired scheme over the shared test index, :func:`item_ids`; the
+    """One row per complete (rank, seed) at the last epoch: C's, S with its item interval
+    (the inverted item test, :func:`ncnet.chsh.item_interval`) and test of S > 2 (paired scheme over the shared test index, :func:`item_ids`; the
     independent-pairs CI beside it as ``S_ci_*_independent`` for comparison), head
     accuracies, product-of-marginals C's and S, signalling gaps, the number of items."""
     rows = []
@@ -77,8 +77,9 @@ def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[di
         row["S_ci_scheme"] = score.scheme
         row["p_S_above_2"] = float(score.test["p_value"])
         if score.scheme == chsh.PAIRED_SCHEME:
+            prods = [chsh.as_pm1(x) * chsh.as_pm1(y) for x, y in zip(a, b, strict=True)]
             row["S_ci_lo_independent"], row["S_ci_hi_independent"] = (
-                float(v) for v in chsh.item_bootstrap_s(a, b, n_boot=n_boot))
+                float(v) for v in chsh.item_interval(prods, None))
         row.update(cols)
         row["items"] = int(score.ci_units)
         rows.append(row)

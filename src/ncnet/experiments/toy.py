@@ -326,8 +326,9 @@ FRACTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
 
 
 def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str, Any]:
-    """Per hidden size (key ``str(n)``): S statistics with a bootstrap CI of the mean over
-    runs and a one-sided t-test of mean S > 2 (p Holm-adjusted across the hidden sizes as
+    """Per hidden size (key ``str(n)``): S statistics with a Student-t CI of the mean over runs
+    (:func:`ncnet.chsh.mean_s_interval`; the percentile bootstrap beside it as
+    ``ci_bootstrap``) and a one-sided t-test of mean S > 2 (p Holm-adjusted across the hidden sizes as
     ``p_holm``); each fraction of :data:`FRACTIONS` with its exact CI (``<name>_ci``); Welch
     tests of this n's mean S against the next smaller and larger n (``S_vs_smaller``,
     ``S_vs_larger``: one-sided p that this n is higher, CI of the difference); mean C's,
@@ -346,7 +347,8 @@ def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str,
         cis = [list(ci) for ci in chsh.bootstrap_mean_cis(table, n_boot=n_boot)]
         entry: dict[str, Any] = {
             "runs": len(sub),
-            "S": _describe(s, n_boot, ci=cis[0]),
+            "S": {**_describe(s, n_boot, ci=list(chsh.mean_s_interval(s))),
+                  "ci_method": "student-t", "ci_bootstrap": cis[0]},
             "S_test": chsh.test_s_above(s) if len(s) > 1 else None,
         }
         for name, (column, flag) in FRACTIONS.items():
