@@ -62,9 +62,10 @@ def item_ids(a: Sequence[np.ndarray]) -> list[np.ndarray] | None:
 
 def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[dict[str, Any]]:
     """One row per complete (rank, seed) at the last epoch: C's, S with its item interval
-    (the inverted item test, :func:`ncnet.chsh.item_interval`) and test of S > 2 (paired scheme over the shared test index, :func:`item_ids`; the
-    independent-pairs CI beside it as ``S_ci_*_independent`` for comparison), head
-    accuracies, product-of-marginals C's and S, signalling gaps, the number of items."""
+    (the inverted item test, :func:`ncnet.chsh.item_interval`) and test of S > 2 (paired
+    scheme over the shared test index, :func:`item_ids`; the independent-pairs interval beside
+    it as ``S_ci_*_independent`` for comparison), head accuracies, product-of-marginals C's
+    and S, signalling gaps, the number of items."""
     rows = []
     for (rank, seed), members in _complete_groups(records).items():
         a, b = _outcomes(members, -1)

@@ -326,14 +326,14 @@ FRACTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
 
 
 def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str, Any]:
-    """Per hidden size (key ``str(n)``): S statistics with a Student-t CI of the mean over runs
-    (:func:`ncnet.chsh.mean_s_interval`; the percentile bootstrap beside it as
-    ``ci_bootstrap``) and a one-sided t-test of mean S > 2 (p Holm-adjusted across the hidden sizes as
-    ``p_holm``); each fraction of :data:`FRACTIONS` with its exact CI (``<name>_ci``); Welch
-    tests of this n's mean S against the next smaller and larger n (``S_vs_smaller``,
-    ``S_vs_larger``: one-sided p that this n is higher, CI of the difference); mean C's,
-    accuracies and signalling gaps (each with a CI of the mean), the product-of-marginals S and
-    the joint control."""
+    """Per hidden size (key ``str(n)``): S statistics with a Student-t CI of the mean over
+    runs (:func:`ncnet.chsh.mean_s_interval`; the percentile bootstrap beside it as
+    ``ci_bootstrap``) and a one-sided t-test of mean S > 2 (p Holm-adjusted across the hidden
+    sizes as ``p_holm``); each fraction of :data:`FRACTIONS` with its exact CI
+    (``<name>_ci``); Welch tests of this n's mean S against the next smaller and larger n
+    (``S_vs_smaller``, ``S_vs_larger``: one-sided p that this n is higher, CI of the
+    difference); mean C's, accuracies and signalling gaps (each with a CI of the mean), the
+    product-of-marginals S and the joint control."""
     by_n: dict[str, Any] = {}
     sizes = sorted({r["hidden"] for r in rows})
     s_by_n = {n: np.array([r["S"] for r in rows if r["hidden"] == n]) for n in sizes}
