@@ -109,9 +109,10 @@ def _bounded_statistic(uniq: np.ndarray, counts: np.ndarray, m0: float, lo: floa
                        hi: float) -> tuple[float, float, float]:
     """``(stat, r, se0)`` of the test of mean ``m0``: ``r`` the signed root of the likelihood
     ratio statistic, ``se0`` the standard error under the most likely null law, and ``stat``
-    the statistic the test refers to Student t: ``r``, or where that law needs mass at the
-    range's end (values never observed), the smaller in size of ``r`` and the score statistic
-    ``(mean - m0) / se0``, the more cautious of the two."""
+    the statistic the test refers to Student t: ``r``, or where no observed value lies on the
+    null's far side (so the null law rests on mass at the range's end, a value never
+    observed), the smaller in size of ``r`` and the score statistic ``(mean - m0) / se0``, the
+    more cautious of the two."""
     k = float(counts.sum())
     mean = float(counts @ uniq / k)
     if abs(mean - m0) <= _EPS * (hi - lo):  # the data's own law has the null mean
@@ -122,7 +123,8 @@ def _bounded_statistic(uniq: np.ndarray, counts: np.ndarray, m0: float, lo: floa
     with np.errstate(divide="ignore"):
         llr = -2.0 * float(np.sum(counts * np.log(np.maximum(k * w, 1e-300) / counts)))
     r = math.copysign(math.sqrt(max(llr, 0.0)), mean - m0)
-    if w_end <= 0.0:
+    far_side = uniq[0] < m0 if mean > m0 else uniq[-1] > m0
+    if far_side:
         return r, r, se0
     score = (mean - m0) / se0 if se0 > 0 else math.copysign(math.inf, mean - m0)
     return (r if abs(r) <= abs(score) else score), r, se0
