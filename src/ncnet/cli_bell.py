@@ -69,15 +69,15 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _num(x: float) -> str:
-    """Up to six decimals, trailing zeros dropped: 2, 2.828427, -0.5."""
-    text = f"{x:.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """Seven significant digits, no trailing zeros: 2, 2.828427, -0.5, 0.2509397."""
+    text = f"{x:.7g}"
+    return "0" if text == "-0" else text
 
 
-def _coefficients(table: np.ndarray, title: str, row: str, col: str) -> Table:
+def _coefficients(table: np.ndarray, row: str, col: str) -> Table:
     """An FC or CG table with its row and column labels (row/col 0: marginal terms)."""
     m_a, m_b = table.shape[0] - 1, table.shape[1] - 1
-    out = Table(title=escape(title), title_justify="left")
+    out = Table()
     out.add_column("")
     for label in ["1", *(col.format(y) for y in range(1, m_b + 1))]:
         out.add_column(label, justify="right")
@@ -98,30 +98,35 @@ def list_presets(
         typer.echo(json.dumps([{"name": e.name, "m_a": e.m_a, "m_b": e.m_b,
                                 "description": e.description} for e in rows]))
         return
-    table = Table(title="Bell presets", title_justify="left")
+    table = Table()
     for column in ("name", "m_A", "m_B", "description"):
         table.add_column(column)
     for e in rows:
-        table.add_row(e.name, str(e.m_a), str(e.m_b), e.description)
+        table.add_row(escape(e.name), str(e.m_a), str(e.m_b), escape(e.description))
     console.print(table)
 
 
 def _bounds_table(e: BellExpression, npa_level: str | int) -> Table:
-    local = e.local_bound()
-    ns = e.no_signalling_bound()
-    table = Table(title="Bounds (the maximum of V)", title_justify="left")
+    """The three bounds; without the ``bell`` extra the quantum row names the install."""
+    try:
+        b = e.bounds(npa_level)
+        missing = None
+    except MissingExtraError as err:
+        b, missing = e.bounds(npa_level, quantum=False), str(err)
+    table = Table()
     for column, justify in (("bound", "left"), ("value", "right"), ("how", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    table.add_row("local", _num(local.value),
+    table.add_row("local", _num(b.local.value),
                   f"exact: all 2^{min(e.m_a, e.m_b)} strategies of the smaller side")
-    try:
-        q = e.quantum_bound(npa_level)
+    if b.quantum is None:
+        table.add_row("quantum", "—", escape(missing or ""))
+    else:
+        q = b.quantum
         how = ("exact (Tsirelson SDP)" if q.exact else q.label) + (
             "" if q.status == "Solved" else f"; solver: {q.status}")
         table.add_row("quantum", _num(q.value), how)
-    except MissingExtraError as err:
-        table.add_row("quantum", "—", str(err))
-    table.add_row("no-signalling", _num(ns.value), "exact: LP over the no-signalling polytope")
+    table.add_row("no-signalling", _num(b.no_signalling.value),
+                  "exact: LP over the no-signalling polytope")
     return table
 
 
@@ -137,15 +142,17 @@ def show(
     level = check_npa_level(npa_level)
     e = resolve_expression(expression)
     bounds_table = _bounds_table(e, level)  # before any output: a refusal prints only itself
-    console.print(f"[bold]{escape(e.name)}[/]: {escape(e.description)}  "
+    console.print(f"[bold]{escape(e.name)}[/]: {escape(e.description)} "
                   f"(m_A = {e.m_a}, m_B = {e.m_b})", highlight=False)
-    console.print(_coefficients(
-        np.asarray(e.fc), "Full correlators (FC): coefficient of <A_x B_y>, <A_x>, <B_y>",
-        "A{}", "B{}"))
+    console.print("Full correlators (FC): the coefficients of <A_x B_y>, of <A_x> (column 1) "
+                  "and of <B_y> (row 1); the constant at (1, 1)", highlight=False)
+    console.print(_coefficients(np.asarray(e.fc), "A{}", "B{}"))
     if e.cg is not None:
-        console.print(_coefficients(
-            np.asarray(e.cg), "Collins–Gisin (CG), as given: coefficient of p(++|xy), "
-            "p(+|x), p(+|y)", "A{}", "B{}"))
+        console.print("Collins–Gisin (CG), as given: the coefficients of p(++|xy), of p(+|x) "
+                      "(column 1) and of p(+|y) (row 1)", highlight=False)
+        console.print(_coefficients(np.asarray(e.cg), "A{}", "B{}"))
+    console.print("Bounds: the largest V of local, quantum and no-signalling statistics",
+                  highlight=False)
     console.print(bounds_table)
 
 

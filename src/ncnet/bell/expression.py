@@ -19,7 +19,7 @@ written with probabilities but free of marginal terms (CH) gets the exact quantu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -75,7 +75,8 @@ def _pm1(x: Any, name: str) -> np.ndarray:
     arr = np.asarray(x, dtype=np.float64)
     bad = ~((arr == 1.0) | (arr == -1.0))
     if bad.any():
-        raise BellInputError(f"{name} must hold outcomes +1 or -1; got {arr[bad].ravel()[0]!r}")
+        first = float(arr[bad].ravel()[0])
+        raise BellInputError(f"{name} must hold outcomes +1 or -1; got {first!r}")
     return arr
 
 
@@ -248,9 +249,21 @@ class BellExpression:
 
     def bounds(self, npa_level: NpaLevel = DEFAULT_NPA_LEVEL, quantum: bool = True
                ) -> BellBounds:
-        """All three bounds (the quantum one only with ``quantum=True``)."""
-        return BellBounds(self.m_a, self.m_b, self.local_bound(), self.no_signalling_bound(),
-                          self.quantum_bound(npa_level) if quantum else None)
+        """All three bounds (the quantum one only with ``quantum=True``).
+
+        Local <= quantum <= no-signalling always holds; the local bound is exact, the LP
+        exact up to rounding, so the no-signalling value is raised to the local one where
+        rounding put it below, and the quantum value is clipped into the interval: where an
+        optimum lies on its edge the SDP's own value can fall outside by the solver tolerance
+        (about 1e-7). The solver's numbers stay in ``primal_value`` and ``dual_value``.
+        """
+        local, ns = self.local_bound(), self.no_signalling_bound()
+        if ns.value < local.value:
+            ns = replace(ns, value=local.value)
+        q = self.quantum_bound(npa_level) if quantum else None
+        if q is not None:
+            q = replace(q, value=float(min(max(q.value, local.value), ns.value)))
+        return BellBounds(self.m_a, self.m_b, local, ns, q)
 
 
 def partner_averaged_marginals(marg_a_pairs: Any, marg_b_pairs: Any
