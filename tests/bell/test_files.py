@@ -68,3 +68,11 @@ def test_bad_files_are_one_line_errors(tmp_path, name, text, message):
         load_expression(path)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert str(err.value).startswith(str(path))
+
+
+def test_the_documented_example_file_loads():
+    from pathlib import Path
+
+    e = load_expression(Path(__file__).resolve().parents[2] / "docs" / "bell-example.toml")
+    assert e.name == "bell-example" and e.alice.tolist() == [0.5, 0]
+    assert e.local_bound().value == 2.5 and e.no_signalling_bound().value == pytest.approx(4)

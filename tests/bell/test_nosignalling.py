@@ -4,7 +4,14 @@ independent LP over correlators."""
 import numpy as np
 import pytest
 
-from ncnet.bell import behaviour_value, chained, local_bound, no_signalling_bound, preset
+from ncnet.bell import (
+    behaviour_value,
+    chained,
+    local_bound,
+    no_signalling_bound,
+    no_signalling_lp,
+    preset,
+)
 
 
 def correlator_space_lp(fc):
@@ -38,7 +45,8 @@ def is_no_signalling(p, atol=1e-9):
 
 @pytest.mark.parametrize("m", range(2, 11))
 def test_chained_no_signalling_bound_is_2m(m):
-    assert no_signalling_bound(chained(m).fc).value == pytest.approx(2 * m, abs=1e-9)
+    assert no_signalling_bound(chained(m).fc).value == 2 * m
+    assert no_signalling_lp(chained(m).fc).value == pytest.approx(2 * m, abs=1e-9)
 
 
 def test_named_no_signalling_bounds():
@@ -47,14 +55,17 @@ def test_named_no_signalling_bounds():
     assert preset("i3322").no_signalling_bound().value == pytest.approx(1, abs=1e-9)
 
 
-def test_correlator_only_equals_the_sum_of_absolute_values():
+def test_correlator_only_the_lp_equals_the_sum_of_absolute_values():
     rng = np.random.default_rng(0)
     for m_a, m_b in [(1, 1), (2, 3), (4, 2), (5, 5)]:
         fc = np.zeros((m_a + 1, m_b + 1))
         fc[1:, 1:] = rng.normal(size=(m_a, m_b))
         fc[0, 0] = rng.normal()
-        bound = no_signalling_bound(fc).value
-        assert bound == pytest.approx(fc[0, 0] + np.abs(fc[1:, 1:]).sum(), abs=1e-8)
+        closed = no_signalling_bound(fc)
+        assert closed.value == fc[0, 0] + np.abs(fc[1:, 1:]).sum()
+        assert no_signalling_lp(fc).value == pytest.approx(closed.value, abs=1e-8)
+        assert is_no_signalling(closed.behaviour)
+        assert behaviour_value(fc, closed.behaviour) == pytest.approx(closed.value, abs=1e-12)
 
 
 def test_random_expressions_agree_with_the_correlator_lp_and_reach_their_behaviour():
@@ -63,6 +74,7 @@ def test_random_expressions_agree_with_the_correlator_lp_and_reach_their_behavio
         for _ in range(3):
             fc = rng.normal(size=(m_a + 1, m_b + 1))
             bound = no_signalling_bound(fc)
+            assert bound.value == no_signalling_lp(fc).value
             assert bound.value == pytest.approx(correlator_space_lp(fc), abs=1e-7)
             assert bound.behaviour.shape == (m_a, m_b, 2, 2)
             assert is_no_signalling(bound.behaviour)

@@ -21,7 +21,12 @@ from ncnet.bell.expression import (
 )
 from ncnet.bell.files import expression_from_mapping, load_expression, resolve_expression
 from ncnet.bell.local import MAX_ENUMERATED_SETTINGS, LocalBound, local_bound
-from ncnet.bell.nosignalling import NoSignallingBound, behaviour_value, no_signalling_bound
+from ncnet.bell.nosignalling import (
+    NoSignallingBound,
+    behaviour_value,
+    no_signalling_bound,
+    no_signalling_lp,
+)
 from ncnet.bell.presets import PRESETS, chained, preset, preset_names
 from ncnet.bell.quantum import (
     DEFAULT_NPA_LEVEL,
@@ -51,6 +56,7 @@ __all__ = [
     "load_expression",
     "local_bound",
     "no_signalling_bound",
+    "no_signalling_lp",
     "npa_upper_bound",
     "partner_averaged_marginals",
     "preset",
