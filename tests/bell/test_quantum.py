@@ -184,6 +184,14 @@ def test_bad_levels_and_oversized_moment_matrices_are_one_line_errors():
     with pytest.raises(BellInputError, match="NPA level 4 with m_A = 10, m_B = 10 needs a "
                                              "moment matrix of 42601 rows"):
         npa_upper_bound(np.ones((11, 11)), 4)
+    with pytest.raises(BellInputError, match="m_A = 10, m_B = 10 needs a moment matrix of 301 "
+                                             "rows; the most allowed is 100: use a lower level "
+                                             r"\(1\+AB has 121 rows, level 1 has 21\)"):
+        npa_upper_bound(np.ones((11, 11)), 2)
+    with pytest.raises(BellInputError, match="Tsirelson SDP for m_A = 60, m_B = 41 has a "
+                                             "101 x 101 Gram matrix; the most allowed is "
+                                             r"m_A \+ m_B = 100"):
+        tsirelson_bound(np.pad(np.ones((60, 41)), ((1, 0), (1, 0))))
     for m_a, m_b, level in [(3, 3, 4), (2, 4, 3), (3, 2, "1+AB")]:
         assert npa_size(m_a, m_b, level) == len(npa_words(m_a, m_b, level))
     with pytest.raises(BellInputError, match="correlator-only"):

@@ -43,15 +43,15 @@ from typing import Any
 import numpy as np
 
 from ncnet.bell.errors import BellInputError
-from ncnet.bell.sdp import maximize_moment_matrix
+from ncnet.bell.sdp import MAX_MATRIX_SIDE, maximize_moment_matrix
 
 #: An NPA level: a whole number >= 1, or the intermediate level "1+AB".
 NpaLevel = int | str
 
 DEFAULT_NPA_LEVEL = 2
 
-#: The largest NPA moment matrix (side) this module builds.
-MAX_MOMENT_MATRIX = 1000
+#: The largest NPA moment matrix (side) this module builds: the SDP's own limit.
+MAX_MOMENT_MATRIX = MAX_MATRIX_SIDE
 
 Word = tuple[tuple[int, ...], tuple[int, ...]]  # (Alice's letters, Bob's letters)
 
@@ -109,6 +109,10 @@ def tsirelson_bound(fc: Any) -> QuantumBound:
                              "has marginal terms (use the NPA bound)")
     m_a, m_b = fc.shape[0] - 1, fc.shape[1] - 1
     n = m_a + m_b
+    if n > MAX_MATRIX_SIDE:
+        raise BellInputError(f"the Tsirelson SDP for m_A = {m_a}, m_B = {m_b} has a "
+                             f"{n} x {n} Gram matrix; the most allowed is m_A + m_B = "
+                             f"{MAX_MATRIX_SIDE}")
     labels = np.zeros((n, n), dtype=np.int64)
     rows, cols = np.triu_indices(n, k=1)
     labels[rows, cols] = labels[cols, rows] = np.arange(1, rows.size + 1)
@@ -184,7 +188,8 @@ def npa_upper_bound(fc: Any, level: NpaLevel = DEFAULT_NPA_LEVEL) -> QuantumBoun
     if n > MAX_MOMENT_MATRIX:
         raise BellInputError(
             f"NPA level {level} with m_A = {m_a}, m_B = {m_b} needs a moment matrix of {n} "
-            f"rows; the most allowed is {MAX_MOMENT_MATRIX} (use a lower level, e.g. 1+AB)")
+            f"rows; the most allowed is {MAX_MOMENT_MATRIX}: use a lower level (1+AB has "
+            f"{npa_size(m_a, m_b, '1+AB')} rows, level 1 has {1 + m_a + m_b})")
     words = npa_words(m_a, m_b, level)
     index: dict[Word, int] = {((), ()): 0}
     labels = np.empty((n, n), dtype=np.int64)
