@@ -1,6 +1,6 @@
 # Two commands set up everything on a fresh machine:
 #   make demo   venv + install + the Figure 2 reproduction and its report in runs/demo/
-#   make test   venv + install (with the transformer, metrics and ray extras), chromium
+#   make test   venv + install (with the transformer, metrics, ray and bell extras), chromium
 #               where missing (root), then ruff, the import layers and the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,7 +19,7 @@ $(BASE_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(FULL_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[dev,lora,metrics,ray]'
+	$(PIP) -e '.[dev,lora,metrics,ray,bell]'
 	touch $@ $(BASE_STAMP)
 
 demo: $(BASE_STAMP)

@@ -50,7 +50,7 @@ def test_python_dash_m_ncnet_prints_help():
                                                          str(ROOT / "src"), "PATH": ""})
     assert result.returncode == 0, result.stderr
     assert "Usage: ncnet [OPTIONS] COMMAND" in result.stdout
-    for command in ("toy", "lora", "score", "report", "run", "bench"):
+    for command in ("toy", "lora", "score", "report", "run", "bench", "bell"):
         assert f" {command} " in result.stdout
 
 
@@ -58,7 +58,7 @@ def test_require_names_the_extra_for_a_missing_package(monkeypatch):
     from ncnet import extras
 
     for module, extra in (("datasets", "lora"), ("transformers", "lora"), ("peft", "lora"),
-                          ("ray", "ray"), ("torchmetrics", "metrics")):
+                          ("ray", "ray"), ("torchmetrics", "metrics"), ("clarabel", "bell")):
         monkeypatch.setitem(sys.modules, module, None)
         with pytest.raises(extras.MissingExtraError) as err:
             extras.require(module)

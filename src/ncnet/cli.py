@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ncnet.cli_bell import bell_app
 from ncnet.fmt import format_num as _fmt
 from ncnet.fmt import format_p
 from ncnet.tasks.suites import SUITES
@@ -97,6 +98,7 @@ bench_app = typer.Typer(help="Speed against the naive baseline, in one process."
 app.add_typer(bench_app, name="bench")
 lora_app = typer.Typer(help="Section 5: multi-task LoRA on a frozen encoder, S per rank.")
 app.add_typer(lora_app, name="lora")
+app.add_typer(bell_app, name="bell")
 console = Console()
 err_console = Console(stderr=True)
 M = TypeVar("M", bound=BaseModel)

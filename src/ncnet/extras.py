@@ -1,8 +1,9 @@
 """Optional dependencies: import one, or fail with the ``pip install`` line that brings it.
 
 The core package needs only numpy, scipy, pandas, torch and the CLI libraries. Section 5
-(``transformers``, ``peft``, ``datasets``), the Ray executor (``ray``) and the torchmetrics
-metric (``torchmetrics``) come with extras; :func:`require` names the one to install.
+(``transformers``, ``peft``, ``datasets``), the Ray executor (``ray``), the torchmetrics
+metric (``torchmetrics``) and the quantum Bell bounds (``clarabel``) come with extras;
+:func:`require` names the one to install.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ EXTRAS: dict[str, str] = {
     "peft": "lora",
     "ray": "ray",
     "torchmetrics": "metrics",
+    "clarabel": "bell",
 }
 
 
