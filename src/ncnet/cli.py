@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -137,15 +138,21 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ncnet.executors import ExecutorError
         from ncnet.extras import MissingExtraError
+        from ncnet.lifecycle import TERMINATED_EXIT, sigterm_raises, sigterm_received
         from ncnet.store import StoreError
         from ncnet.sweep import InputError, OutputDirError
 
         try:
-            return func(*args, **kwargs)
+            with sigterm_raises():  # SIGTERM (timeout, SLURM, systemd) as Ctrl-C
+                return func(*args, **kwargs)
         except (UserError, StoreError, OutputDirError, InputError, ExecutorError,
                 MissingExtraError) as err:
             fail(str(err))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as lifecycle.Terminated
+            if sigterm_received():
+                err_console.print("terminated (SIGTERM): finished work is stored; rerun the "
+                                  "command to resume", highlight=False, soft_wrap=True)
+                raise typer.Exit(TERMINATED_EXIT) from None
             err_console.print("interrupted: finished work is stored; rerun the command to resume")
             raise typer.Exit(130) from None
 
@@ -225,6 +232,36 @@ def executor_settings(executor: str | None, workers: int, address: str | None,
                                           gpus_per_task=gpus_per_task))
 
 
+def progress_pace():
+    """The pace of plain progress lines, from the environment (:data:`PACE_ENV`)."""
+    import os
+
+    from ncnet.progress_lines import PACE_ENV, parse_pace
+
+    try:
+        return parse_pace(os.environ.get(PACE_ENV))
+    except ValueError as err:
+        raise UserError(str(err)) from None
+
+
+def _write_err_line(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def sweep_progress(pace: Any) -> Iterator[Any]:
+    """The progress bar on a terminal; where stderr is a file or pipe (where the bar shows
+    nothing until the end), plain lines at ``pace`` (:mod:`ncnet.progress_lines`)."""
+    if err_console.is_terminal:
+        with progress_bar() as bar:
+            yield BarProgress(bar)
+        return
+    from ncnet.progress_lines import LineProgress
+
+    with LineProgress(_write_err_line, pace) as lines:
+        yield lines
+
+
 class BarProgress:
     """Sweep progress on one bar: the work (epochs) of every unit, the current unit's label."""
 
@@ -267,6 +304,7 @@ def run_and_report(experiment: Any, config: Any, out: Path, report: bool,
     from ncnet import executors, sweep
 
     settings = settings or executors.ExecutorConfig()
+    pace = progress_pace()
     with console.status("loading what the sweep needs ..."):
         sweep.prepare(experiment, config)  # checks the config first (device, data, model)
         prefetch = tuple(getattr(experiment, "background_modules", lambda c: ())(config))
@@ -278,8 +316,8 @@ def run_and_report(experiment: Any, config: Any, out: Path, report: bool,
             executor = executors.make(settings)
         executor.start()
     try:
-        with progress_bar() as bar:
-            result = sweep.run(experiment, config, out, executor, BarProgress(bar))
+        with sweep_progress(pace) as progress:
+            result = sweep.run(experiment, config, out, executor, progress)
     finally:
         executor.close()
     console.print(experiment.headline(result))

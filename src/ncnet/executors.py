@@ -6,18 +6,29 @@ An executor gets an experiment, its config and the units to train, and yields
 nothing else of the experiment; it writes nothing: the driver stores what comes back, so an
 interrupted sweep keeps every unit that came back. Each unit is a pure function of (config,
 unit), so where it trains does not change its records (same thread count per unit).
+
+Stopping: when the driver stops a sweep early (an error, Ctrl-C, SIGTERM as
+:class:`ncnet.lifecycle.Terminated`), the pool kills its workers and Ray cancels its tasks
+(the units in flight are lost, nothing of them was stored). When the driver is killed, the
+pool's workers end with it (:func:`ncnet.lifecycle.die_with_parent`), and so does a local Ray
+instance (Ray shares its processes' fate with the driver that started them); on a cluster
+given by address, Ray ends the tasks of a driver that died.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Generator, Sequence
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ncnet import lifecycle
 from ncnet.experiments.base import Progress, Unit
 
 Kind = Literal["inline", "pool", "ray"]
+Stream = Generator[tuple[Unit, list[dict[str, Any]]], None, None]
+"""What ``run`` yields: (unit, records) as units finish; ``close()`` stops the units left."""
 
 
 class ExecutorError(Exception):
@@ -57,7 +68,7 @@ class Executor(Protocol):
     def start(self) -> None: ...
 
     def run(self, experiment: Any, config: Any, units: Sequence[Unit],
-            progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]: ...
+            progress: Progress) -> Stream: ...
 
     def close(self) -> None: ...
 
@@ -86,7 +97,7 @@ class Inline:
         pass
 
     def run(self, experiment: Any, config: Any, units: Sequence[Unit],
-            progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
+            progress: Progress) -> Stream:
         for unit in units:
             progress.unit(unit.label)
             yield unit, experiment.train(config, unit, progress.advance)
@@ -98,7 +109,13 @@ class Inline:
 _worker_state: dict[str, Any] = {}
 
 
-def _init_worker(experiment: Any, config: Any) -> None:
+def _init_worker(experiment: Any, config: Any, driver: int) -> None:
+    """A pool worker: it dies with ``driver`` (the process that spawned it), leaves Ctrl-C to
+    the driver (which kills it) and keeps the job."""
+    import signal
+
+    lifecycle.die_with_parent(driver)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_state["job"] = (experiment, config)
 
 
@@ -119,7 +136,7 @@ class Pool:
         pass
 
     def run(self, experiment: Any, config: Any, units: Sequence[Unit],
-            progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
+            progress: Progress) -> Stream:
         if not units or not self.always_spawn and (self.workers <= 1 or len(units) <= 1):
             yield from Inline().run(experiment, config, units, progress)
             return
@@ -128,9 +145,12 @@ class Pool:
 
         progress.unit(f"{self.workers} units at a time in worker processes" if self.workers > 1
                       else "training in a worker process")
+        # spawn: each worker is a child of this process, started by the thread that submits
+        # (this one, which outlives the workers), as the parent-death signal needs
         pool = ProcessPoolExecutor(max_workers=self.workers,
                                    mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(experiment, config))
+                                   initializer=_init_worker,
+                                   initargs=(experiment, config, os.getpid()))
         try:
             pending = {pool.submit(_train_in_worker, unit): unit for unit in units}
             while pending:
@@ -140,11 +160,29 @@ class Pool:
                     records = future.result()
                     progress.advance(unit.work)
                     yield unit, records
+        except BaseException:  # an error, Ctrl-C, SIGTERM, or the caller stopped early
+            kill_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
         pass
+
+
+def kill_workers(pool: Any) -> None:
+    """Kill the worker processes of a ``ProcessPoolExecutor`` now (a unit they train is lost;
+    they store nothing) and shut it down, without waiting for the units in flight."""
+    # Python < 3.14 has no public way (3.14: kill_workers); its pool keeps them in _processes
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.kill()
+        except (ProcessLookupError, ValueError):  # gone already, or closed
+            pass
+    for process in processes:
+        process.join(timeout=10)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Background(Pool):
@@ -228,7 +266,8 @@ class Ray:
             kwargs["num_cpus"] = s.workers if s.workers > 1 else None
         self._ray = ray
         try:
-            ray.init(address=s.address if s.address != "local" else None, **kwargs)
+            with lifecycle.kept_sigterm_handler():  # ray.init's own would sys.exit(15)
+                ray.init(address=s.address if s.address != "local" else None, **kwargs)
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
             if s.address == "auto":
                 raise ExecutorError("no running Ray cluster found on this machine; start one "
@@ -251,7 +290,7 @@ class Ray:
                                 "but the Ray cluster has no GPU")
 
     def run(self, experiment: Any, config: Any, units: Sequence[Unit],
-            progress: Progress) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
+            progress: Progress) -> Stream:
         ray = self._ray
         s = self.settings
         task = ray.remote(_ray_train).options(num_cpus=1, num_gpus=s.gpus_per_task,

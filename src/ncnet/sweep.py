@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,15 @@ def run(experiment: Any, config: Any, out: str | Path, executor: Executor | None
             trained = dict.fromkeys(experiment.stores, 0)
             storing = 0.0
             start = time.perf_counter()
-            for unit, records in executor.run(experiment, config, units, progress):
-                begin = time.perf_counter()
-                write_files(path, records)
-                trained[unit.store] += store.put_runs(unit.store, digest, records)
-                storing += time.perf_counter() - begin
-                progress.done(unit)
+            # closed at once when this stops early (an error, Ctrl-C, SIGTERM): the executor
+            # then stops its workers; the store keeps every unit stored so far
+            with closing(executor.run(experiment, config, units, progress)) as finished:
+                for unit, records in finished:
+                    begin = time.perf_counter()
+                    write_files(path, records)
+                    trained[unit.store] += store.put_runs(unit.store, digest, records)
+                    storing += time.perf_counter() - begin
+                    progress.done(unit)
             training = time.perf_counter() - start - storing
             begin = time.perf_counter()
             stored = {name: store.records(name, digest) for name in experiment.stores}
