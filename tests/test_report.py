@@ -115,3 +115,14 @@ def test_toy_rows_without_accuracies_have_no_gate():
     assert summary["3"]["learnability"]["heads"] == {}
     assert report.toy_learnability_blocks(summary) == []
     assert toy.learnability_tables(summary) == []
+
+
+def test_toy_learnability_blocks_name_the_unlearned_tasks_only_when_gated():
+    learned = _learning_rows(3, [2.5] * 20, [1.0] * 20)
+    stuck = _learning_rows(2, [1.0] * 20, [0.5] * 20)
+    summary = toy.summarize(learned + stuck, n_boot=100)
+    table, text = report.toy_learnability_blocks(summary)
+    assert table.table["tasks not learned"].tolist() == ["α2", "—"]
+    assert "did not learn" in text.text and "n = 2" in text.text
+    clean = report.toy_learnability_blocks(toy.summarize(learned, n_boot=100))
+    assert "did not learn" not in report.render_markdown(clean)

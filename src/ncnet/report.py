@@ -256,8 +256,9 @@ def toy_learnability_blocks(summary: dict[str, Any]) -> list[Block]:
         "n": int(n),
         "heads learned": f"{sum(h['learned'] for h in g['heads'].values())} of "
                          f"{len(g['heads'])}",
-        "did not learn": ", ".join(sorted({h["task"] for h in g["heads"].values()
-                                           if not h["learned"]})) or "—",
+        "tasks not learned": ", ".join(sorted({
+            h["task"].replace("A", "α").replace("B", "β") for h in g["heads"].values()
+            if not h["learned"]})) or "—",
         "runs with a head ≤ chance": f"{g['runs_with_a_head_at_chance']} of {g['runs']}",
     } for n, g in gates.items()])
     failed = [s for g in gates.values() for s in g["did_not_learn"]]

@@ -244,7 +244,6 @@ def reload_label_counts(cfg: LoraConfig, tasks: list[str]) -> dict[str, list[int
     return out
 
 
-
 def collate(ids: list[list[int]], pad_id: int, device: torch.device):
     """Pad to the longest row: ``(input_ids, attention_mask)``, both ``(len(ids), max len)``."""
     width = max(len(x) for x in ids)

@@ -104,7 +104,7 @@ CHANCE_SOURCES = {
 
 def _head_gate(member: dict[str, Any], side: str, task: str,
                label_counts: dict[str, list[int]]) -> dict[str, Any]:
-    """Gate of one head of one pair model at its last epoch (see :func:`learnability`)."""
+    """Gate of one head of one pair model at its last epoch (:func:`learnability_gate`)."""
     last = member["epochs"][-1]
     acc = float(last[f"acc_{side}"])
     counts = (member.get("test_labels") or {}).get(side)
@@ -178,7 +178,9 @@ def gated_rank_trend(records: Sequence[dict[str, Any]], rows: Sequence[dict[str,
     if not excluded:
         return trend
     why = "; ".join(f["text"] for f in gate["did_not_learn"])
-    if trend is None or trend.get("ci") is None:
+    too_few = len({r["rank"] for r in kept if r["rank"] > 0}) < 2 or not (trend or {}).get(
+        "seeds")
+    if too_few and (trend is None or trend.get("ci") is None):
         if len({r["rank"] for r in rows if r["rank"] > 0}) < 2:
             return None  # the whole sweep has no trend either (one rank above 0)
         trend = {**(trend or {"x": "log2(rank)", "seeds": 0}),
