@@ -291,3 +291,15 @@ def test_score_item_column_bad_inputs(tmp_path):
         result = invoke("score", bad_path)
         assert result.exit_code == 2, fragment
         assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_toy_names_tasks_that_did_not_learn(tmp_path):
+    """Untrained heads (lr 1e-9, one epoch): the console says which tasks did not learn."""
+    result = invoke("toy", "--hidden", "2", "--runs", "8", "--epochs", "1", "--lr", "1e-9",
+                    "--no-joint", "--no-report", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "tasks that did not learn: the claims at their n are undecided" in text
+    gate = json.loads((tmp_path / "summary.json").read_text())["by_hidden"]["2"]["learnability"]
+    names = {toy.TASK_NAMES[h["task"]] for h in gate["heads"].values() if not h["learned"]}
+    assert names and all(name in result.stdout for name in names)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from ncnet import sweep
 from ncnet.cli import app
 from ncnet.experiments import lora
 
@@ -218,3 +219,55 @@ def test_worker_processes_give_the_same_results(tiny_sweep, tiny_bert, tmp_path)
     assert "8 pair models trained" in result.stdout
     pd.testing.assert_frame_equal(pd.read_csv(clean / "results.csv"),
                                   pd.read_csv(tmp_path / "pool" / "results.csv"))
+
+
+@pytest.fixture(scope="module")
+def untrained_sweep(tiny_bert, tmp_path_factory):
+    """One epoch at lr 1e-7: the heads stay at their random init, i.e. at chance."""
+    out = tmp_path_factory.mktemp("lora-untrained")
+    args = tiny_args(tiny_bert, out)
+    args[args.index("--lr") + 1], args[args.index("--epochs") + 1] = "1e-7", "1"
+    result = invoke(*args)
+    assert result.exit_code == 0, result.stderr
+    return out, result
+
+
+def test_untrained_tasks_are_named_and_draw_no_conclusion(untrained_sweep):
+    out, result = untrained_sweep
+    doc = json.loads((out / "summary.json").read_text())
+    gate = doc["learnability"]
+    assert gate["did_not_learn"], "heads at their init should not pass the gate"
+    text = " ".join(result.stdout.split())
+    assert "tasks that did not learn" in text
+    assert all(f["task"] in result.stdout for f in gate["did_not_learn"])
+    frame = pd.read_csv(out / "results.csv")
+    assert sorted([int(r), int(s)] for r, s in frame.loc[~frame.tasks_learned, ["rank", "seed"]]
+                  .itertuples(index=False)) == gate["excluded"]
+    trend = doc["rank_trend"]
+    assert trend["excluded"] == gate["excluded"]
+    md = " ".join((out / "report.md").read_text().split())
+    assert all(f["text"] in md for f in gate["did_not_learn"])
+    if len(gate["excluded"]) == len(frame):  # every cell gated: nothing is concluded
+        assert trend["shape"] == "undecided" and "The trend with rank is undecided" in md
+        assert "S > 2 (Holm-adjusted p < 0.05)" not in md and "S is below 2" not in md
+        assert "undecided whether S > 2 at any rank" in md
+
+
+def test_an_older_store_reloads_the_test_labels(untrained_sweep):
+    """Records stored before they kept their labels: the labels are reloaded from the task
+    data, the same rows training used, and the gate comes out the same."""
+    out, _ = untrained_sweep
+    experiment, config, records, digest = sweep.load_latest(out)
+    tasks = [config.task(h, k) for h in ("A", "B") for k in (1, 2)]
+    counts = lora.reload_label_counts(config, tasks)
+    for r in records:
+        assert r["test_labels"] == {"A": counts[config.task("A", r["i"])],
+                                    "B": counts[config.task("B", r["j"])]}
+    stored = experiment.summarize(config, digest, records).doc["learnability"]
+    old = [{k: v for k, v in r.items() if k != "test_labels"} for r in records]
+    reloaded = experiment.summarize(config, digest, old).doc["learnability"]
+    assert {c["chance_source"] for c in reloaded["cells"]} == {"reloaded"}
+    drop = {"chance_source"}
+    assert ([{k: v for k, v in c.items() if k not in drop} for c in reloaded["cells"]]
+            == [{k: v for k, v in c.items() if k not in drop} for c in stored["cells"]])
+    assert reloaded["excluded"] == stored["excluded"]

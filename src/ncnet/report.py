@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ncnet import chsh, mechanism, plots
 from ncnet.fmt import format_p
+from ncnet.learnability import unlearned
 
 PAPER_TABLE2_S = {
     "paper-mixed": {1: 1.902, 2: 2.191, 4: 2.103, 8: 2.001, 16: 2.020, 32: 2.021},
@@ -203,8 +205,12 @@ def paper_comparison(summary: dict[str, Any]) -> pd.DataFrame:
     ...)'. Mean S is judged by its Student-t interval over runs; fractions of runs by their
     exact intervals. Columns: paper says, reading, we measure, verdict."""
     rows = []
+    sizes: list[str] = []  # the hidden sizes the next claims rest on (learnability gate)
 
     def add(claim: str, reading: str, ours: str, verdict: str) -> None:
+        reasons = [why for n in sizes if (why := unlearned(summary[n]))]
+        if reasons:  # a task did not learn there: no verdict from those models
+            verdict = f"undecided ({'; '.join(reasons)})"
         rows.append({"paper says": claim, "reading": reading, "we measure": ours,
                      "verdict": verdict})
 
@@ -213,11 +219,13 @@ def paper_comparison(summary: dict[str, Any]) -> pd.DataFrame:
                             minimum=chsh.MIN_RUNS)
 
     if "2" in summary:
+        sizes[:] = ["2"]
         e = summary["2"]
         add(f"n = 2: {PAPER_FIG2['n2_below_1.5']}", claim_reading("n2_below_1.5"),
             f"{_frac(e, 'fraction_S_below_1.5')} runs below 1.5; mean S {_ci(e['S'])}",
             judge(e, e["fraction_S_below_1.5_ci"], "n2_below_1.5"))
     if "3" in summary:
+        sizes[:] = ["3"]
         e = summary["3"]
         add(f"n = 3: {PAPER_FIG2['n3_all_above_2']}", claim_reading("n3_all_above_2") +
             " (the exact lower bound of 50 of 50)",
@@ -232,10 +240,12 @@ def paper_comparison(summary: dict[str, Any]) -> pd.DataFrame:
             f"{_frac(e, 'fraction_S_above_tsirelson')} runs above 2.83",
             judge(e, e["fraction_S_above_tsirelson_ci"], "n3_tsirelson"))
     if "4" in summary:
+        sizes[:] = ["4"]
         e = summary["4"]
         add(f"n = 4: {PAPER_FIG2['n4_near_2']}", claim_reading("n4_near_2"),
             f"mean S {_ci(e['S'])}", judge(e, e["S"]["ci"], "n4_near_2"))
     if {"2", "3", "4"} <= set(summary):
+        sizes[:] = ["2", "3", "4"]
         e = summary["3"]
         low, high = e["S_vs_smaller"], e["S_vs_larger"]
         p = chsh.holm([low["p_value"], high["p_value"]])
@@ -256,6 +266,38 @@ def paper_comparison(summary: dict[str, Any]) -> pd.DataFrame:
             f"p (Holm): n=3 > n=2 {format_p(p[0])}, n=3 > n=4 {format_p(p[1])}",
             verdict)
     return pd.DataFrame(rows)
+
+
+def toy_learnability_blocks(summary: dict[str, Any]) -> list[Block]:
+    """The learnability gate per hidden size: a table (heads learned, the tasks that did not,
+    runs with a head at or below chance) and what it means for the verdicts above."""
+    gates = {n: e["learnability"] for n, e in summary.items()
+             if (e.get("learnability") or {}).get("heads")}
+    if not gates:
+        return []
+    table = pd.DataFrame([{
+        "n": int(n),
+        "heads learned": f"{sum(h['learned'] for h in g['heads'].values())} of "
+                         f"{len(g['heads'])}",
+        "tasks not learned": ", ".join(sorted({
+            h["task"].replace("A", "α").replace("B", "β") for h in g["heads"].values()
+            if not h["learned"]})) or "—",
+        "runs with a head ≤ chance": f"{g['runs_with_a_head_at_chance']} of {g['runs']}",
+    } for n, g in gates.items()])
+    failed = [s for g in gates.values() for s in g["did_not_learn"]]
+    text = ("Learnability gate: a head learned its task when the 95% CI of its mean test "
+            "accuracy over the runs (Student t; the exact interval over the pooled answers "
+            "where the runs do not differ) lies strictly above chance, max(0.5, majority-"
+            "class rate) = 0.5 for every truth table. ")
+    if failed:
+        text += ("Where a task did not learn, the claims at that hidden size are undecided: "
+                 "their models did not solve the tasks the claims are about. "
+                 + "; ".join(failed) + ".")
+    else:
+        text += "Every head learned at every hidden size, so no verdict is held back."
+    text += (" Runs with a head at or below chance (a failed XOR task, common at n = 2, is "
+             "the paper's Figure-2 phenomenon) are counted but not dropped from any statistic.")
+    return [Block("table", table=table), Block("p", text)]
 
 
 def toy_blocks(config: Any, records: Sequence[dict[str, Any]], summary: dict[str, Any]):
@@ -291,6 +333,7 @@ def toy_blocks(config: Any, records: Sequence[dict[str, Any]], summary: dict[str
               path="fig2b.png"),
         Block("h2", "Against the paper"),
         Block("table", table=paper_comparison(summary)),
+        *toy_learnability_blocks(summary),
         Block("p", "Each verdict follows from an interval: 'agrees' only if every value of the "
                    "95% interval lies in the claim's region (the 'reading' column; a round "
                    "bracket is an open edge, whose value does not support the claim, a square "
@@ -447,11 +490,41 @@ def lora_rank_table(summary: dict[str, Any], paper: dict[int, float] | None) -> 
                                          s.get("p_S_above_2_holm", s["p_S_above_2"])),
             "S if independent": round(e["S_product"], 3),
             "μ∇S": round(e["mu_grad_S"], 4),
+            "tasks learned": "; ".join("yes" if ok else "no (†)" for ok in _learned_seeds(e)),
         }
         if paper:
             row["paper S"] = paper.get(int(r), "—")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def lora_learnability_blocks(gate: dict[str, Any] | None) -> list[Block]:
+    """The learnability gate of a LoRA sweep: the rule, and every task that did not learn
+    (per rank, seed and pair model, with its accuracy, exact CI and chance)."""
+    if not gate or not gate.get("cells"):
+        return []
+    names = gate.get("chance_sources") or {}
+    sources = [names.get(k, k) for k in sorted({c["chance_source"] for c in gate["cells"]})]
+    rule = ("Learnability gate: a head learned its task at a (rank, seed) when the exact "
+            "(Clopper–Pearson) 95% CI of its test accuracy lies strictly above chance, "
+            "max(0.5, the majority-class rate of the task's test labels; from "
+            f"{'; '.join(sources)}). ")
+    failed = gate.get("did_not_learn") or []
+    if not failed:
+        return [Block("p", rule + "Every task learned at every rank and seed, so every "
+                              "cell counts in the conclusions above.")]
+    table = pd.DataFrame([{
+        "rank": f["rank"], "seed": f["seed"], "task": f"{f['task']} ({f['head']})",
+        "pair": "({}, {})".format(*c["pair"]),
+        "accuracy [95% CI]": f"{c['accuracy']:.3f} [{c['ci'][0]:.3f}, {c['ci'][1]:.3f}]",
+        "items": c["n"], "chance": round(c["chance"], 3),
+    } for f in failed for c in f["cells"]])
+    return [Block("p", rule + "Where a task did not learn, its (rank, seed) cell is marked "
+                              "† and 'no' under 'tasks learned' and left out of the rank "
+                              "trend and the S > 2 conclusions: S of heads at chance says "
+                              "nothing about trained models. "
+                              + " ".join(f"{f['text']}." for f in failed)),
+            Block("table", table=table)]
 
 
 def lora_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
@@ -480,23 +553,59 @@ def lora_param_table(params: Sequence[Any]) -> pd.DataFrame:
     ])
 
 
+def _learned_seeds(entry: dict[str, Any]) -> list[bool]:
+    """Per seed of a LoRA rank entry: did every task learn there (True without a gate)."""
+    p = entry["S"].get("p_S_above_2_holm", entry["S"]["p_S_above_2"])
+    return list(entry.get("tasks_learned") or [True] * len(p))
+
+
 def _shape_sentence(summary: dict[str, Any], trend: dict[str, Any] | None) -> str:
     """What S does with rank, from intervals: per-rank S > 2 only where the Holm-adjusted p of
-    every seed is below 0.05; the trend from the CI of the slope of S on log2(rank)."""
+    every seed is below 0.05; the trend from the CI of the slope of S on log2(rank). Only
+    the (rank, seed) cells where every task learned (learnability gate) count; the others
+    are shown, marked †, named and left out, and a rank with none is undecided."""
     ranks = [int(r) for r in summary]
-    s = {r: summary[str(r)]["S"]["mean"] for r in ranks}
-    text = f"S by rank: {', '.join(f'r={r}: {s[r]:.3f}' for r in ranks)}. "
-    significant = [r for r in ranks if all(
-        p < 0.05 for p in summary[str(r)]["S"].get("p_S_above_2_holm",
-                                                  summary[str(r)]["S"]["p_S_above_2"]))]
-    above = [r for r in ranks if s[r] > 2]
-    if significant:
+    entries = {r: summary[str(r)] for r in ranks}
+    kept = {r: _learned_seeds(entries[r]) for r in ranks}
+    marked = [r for r in ranks if not all(kept[r])]
+    s = {r: entries[r]["S"]["mean"] for r in ranks}
+    text = "S by rank: " + ", ".join(
+        f"r={r}: {s[r]:.3f}{'†' if r in marked else ''}" for r in ranks) + ". "
+    if marked:
+        cells: dict[tuple[int, int], list[str]] = {}
+        for r in marked:
+            for f in entries[r].get("did_not_learn", []):
+                cells.setdefault((r, f["seed"]), []).append(f["task"])
+        why = "; ".join(f"r = {r}, seed {seed} ({', '.join(tasks)})"
+                        for (r, seed), tasks in cells.items())
+        text += ("† Left out of every conclusion below, because a task did not learn there "
+                 f"(learnability gate, below): {why or 'see the gate'}. ")
+    holm = {r: [p for p, ok in zip(entries[r]["S"].get("p_S_above_2_holm",
+                                                       entries[r]["S"]["p_S_above_2"]),
+                                   kept[r], strict=True) if ok] for r in ranks}
+    judged = [r for r in ranks if holm[r]]
+    per_seed = {r: entries[r]["S"].get("per_seed") for r in ranks}
+    s_kept = {r: float(np.mean([v for v, ok in zip(per_seed[r], kept[r], strict=True) if ok]))
+              if per_seed[r] and r in judged else s[r] for r in ranks}
+    significant = [r for r in judged if all(p < 0.05 for p in holm[r])]
+    above = [r for r in judged if s_kept[r] > 2]
+    where = " where every task learned" if marked else ""
+    if not judged:
+        text += ("No rank has a cell where every task learned: undecided whether S > 2 at "
+                 "any rank. ")
+    elif significant:
         text += f"S > 2 (Holm-adjusted p < 0.05) at r = {', '.join(map(str, significant))}. "
     elif above:
         text += (f"S is above 2 at r = {', '.join(map(str, above))} but not significantly "
                  "(Holm-adjusted p ≥ 0.05). ")
     else:
-        text += "S is below 2 at every rank. "
+        text += f"S is below 2 at every rank{where}. "
+    small_r = ("The paper's mixed-suite shape needs S > 2 at small r, which is "
+               + (f"undecided here: a task did not learn at r = {ranks[0]}." if not holm[ranks[0]]
+                  else "seen here." if significant and min(significant) == ranks[0]
+                  else "not seen here."))
+    if trend is not None and trend.get("shape") == "undecided":
+        return text + (f"The trend with rank is undecided: {trend['reason']}. ") + small_r
     if trend is None or trend.get("ci") is None:
         return text + "With fewer than two ranks (or no shared items) no trend is estimated."
     basis = ("the t-interval over seeds" if trend["basis"] == "seeds" else
@@ -505,14 +614,14 @@ def _shape_sentence(summary: dict[str, Any], trend: dict[str, Any] | None) -> st
     lo, hi = trend["ci"]
     shape = {"rises": "S rises with rank", "falls": "S falls with rank",
              "no trend detected": "no trend with rank is detected (the interval holds 0)"}
-    text += (f"Slope of S per doubling of r: {trend['slope']:+.3f} [95% CI {lo:+.3f}, "
+    cells = (f" (ranks {', '.join(map(str, trend['ranks']))}, cells where every task learned "
+             "only)" if trend.get("excluded") else "")
+    text += (f"Slope of S per doubling of r{cells}: {trend['slope']:+.3f} [95% CI {lo:+.3f}, "
              f"{hi:+.3f}] from {basis}: {shape[trend['shape']]}. ")
     paper = {"rises": "the paper's multilingual suite rises to 2 from below (1.50 → 1.99). ",
              "falls": "the paper's mixed suite falls from above 2 towards 2. ",
              "no trend detected": ""}[trend["shape"]]
-    return text + (f"For comparison, {paper}" if paper else "") + (
-        "The paper's mixed-suite shape needs S > 2 at small r, which is "
-        + ("seen here." if significant and min(significant) == ranks[0] else "not seen here."))
+    return text + (f"For comparison, {paper}" if paper else "") + small_r
 
 
 def write_lora_report(out: str | Path, config: Any, result: Any,
@@ -563,6 +672,7 @@ def write_lora_report(out: str | Path, config: Any, result: Any,
                    "items are different examples, so C is close to the product of the "
                    "marginals (2·acc_A − 1)(2·acc_B − 1): 'S if independent' shows how much of "
                    "S the eight accuracies already fix."),
+        *lora_learnability_blocks(getattr(result, "gate", None)),
         Block("img", "Figure 3. S against LoRA rank, with the paper's values and S = 2.",
               path="fig3.png"),
         Block("h2", "Table 2: accuracies and correlators per rank and pair"),

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from ncnet import chsh
+from ncnet import chsh, learnability
 from ncnet.experiments import toy
 
 
@@ -90,3 +90,26 @@ def test_defaults_reproduce_the_shape_of_figure_2():
     assert summary["3"]["S"]["ci"][0] > 2
     assert summary["3"]["S_test"]["p_value"] < 0.05
     assert abs(mean["4"] - 2) < abs(mean["3"] - 2)
+    # every head learned (the XOR failures at n = 2 are counted, not gated)
+    assert [learnability.unlearned(summary[n]) for n in ("2", "3", "4")] == [None] * 3
+    assert summary["2"]["learnability"]["runs_with_a_head_at_chance"] > 0
+
+
+def test_untrained_heads_make_every_claim_undecided():
+    """At lr 1e-9 the heads stay at their random init: every hidden size is gated, and every
+    Figure-2 verdict says which task did not learn."""
+    from ncnet import report
+
+    config = toy.ToyConfig(hidden=[2, 3], runs=10, epochs=1, lr=1e-9, joint=False,
+                           record_every=0)
+    summary = toy.summarize(toy.train_pair_runs(config, toy.planned_runs(config)), n_boot=200)
+    for n in ("2", "3"):
+        gate = summary[n]["learnability"]
+        failed = [h for h in gate["heads"].values() if not h["learned"]]
+        assert failed and all(h["ci"][0] <= 0.5 for h in failed)
+        assert learnability.unlearned(summary[n]).endswith(f"did not learn at n = {n}")
+    verdicts = report.paper_comparison(summary)["verdict"].tolist()
+    assert len(verdicts) == 5
+    assert all(v.startswith("undecided (") and "did not learn at n = " in v for v in verdicts)
+    titles = [t.title for t in toy.console_tables(summary)]
+    assert any("did not learn" in t for t in titles)

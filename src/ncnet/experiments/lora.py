@@ -210,20 +210,38 @@ def encode(tokenizer, frame, max_len: int) -> Encoded:
                    type_ids=enc.get("token_type_ids"))
 
 
+def _task_options(cfg: LoraConfig) -> dict[str, Any]:
+    return {"data_dir": cfg.data_dir, "cache_dir": cfg.cache_dir, "seed": cfg.data_seed,
+            "n_train": cfg.train_size, "n_test": cfg.test_size}
+
+
 def load_task_data(cfg: LoraConfig, name: str, tokenizer) -> TaskData:
     """Train and test of task ``name`` at the config's sizes, tokenized."""
-    kw: dict[str, Any] = {
-        "data_dir": cfg.data_dir,
-        "cache_dir": cfg.cache_dir,
-        "seed": cfg.data_seed,
-        "n_train": cfg.train_size,
-        "n_test": cfg.test_size,
-    }
-    train = load_task(name, "train", size=cfg.train_size, **kw)
-    test = load_task(name, "test", size=cfg.test_size, **kw)
+    train = load_task(name, "train", size=cfg.train_size, **_task_options(cfg))
+    test = load_task(name, "test", size=cfg.test_size, **_task_options(cfg))
     return TaskData(
         name, encode(tokenizer, train, cfg.max_len), encode(tokenizer, test, cfg.max_len)
     )
+
+
+def label_counts(labels: torch.Tensor) -> list[int]:
+    """Items per class of binary labels ``(n,)``: ``[n_0, n_1]``."""
+    return torch.bincount(labels.long(), minlength=2).tolist()
+
+
+def reload_label_counts(cfg: LoraConfig, tasks: list[str]) -> dict[str, list[int]]:
+    """Class counts of each task's test labels, reloaded from the task data with the rows
+    training used (:func:`load_task_data`'s sizes and seed, no tokenizer); a task whose data
+    cannot be loaded here is left out (its chance is then taken as 0.5). For records stored
+    before they kept their labels."""
+    out: dict[str, list[int]] = {}
+    for name in dict.fromkeys(tasks):
+        try:
+            frame = load_task(name, "test", size=cfg.test_size, **_task_options(cfg))
+        except (ValueError, RuntimeError, OSError, ImportError):
+            continue
+        out[name] = label_counts(torch.tensor(frame["label"].tolist()))
+    return out
 
 
 def collate(ids: list[list[int]], pad_id: int, device: torch.device):
@@ -623,6 +641,16 @@ def collect_lora(config: LoraConfig, stored: dict[str, dict[str, Any]]) -> list[
     return [r for r in stored.values() if r["rank"] in wanted_ranks and r["seed"] in wanted_seeds]
 
 
+def learned_label(entry: dict[str, Any]) -> str:
+    """'yes' when every task learned at every seed of a rank's summary entry, else which
+    seeds did not ('no: seed 1, 3'); '—' for entries without a gate."""
+    flags = entry.get("tasks_learned")
+    if flags is None:
+        return "—"
+    bad = [str(s) for s, ok in zip(entry["seed_ids"], flags, strict=True) if not ok]
+    return "yes" if not bad else f"no: seed {', '.join(bad)}"
+
+
 class LoraExperiment:
     """Section 5 on the sweep seam: a unit is one pair model (rank, seed, i, j); its record
     holds every epoch's outcomes, and its adapter and heads come back as checkpoint files."""
@@ -675,7 +703,9 @@ class LoraExperiment:
             config, rank, i, j, seed, tokenizer=inputs.tokenizer, data=inputs.data,
             artifacts=files, callback=(lambda _row: progress(1)) if progress else None,
         ))
-        record = model_record(rank, i, j, seed, epochs)
+        labels = {side: label_counts(inputs.data[config.task(side, k)].test.labels)
+                  for side, k in (("A", i), ("B", j))}
+        record = model_record(rank, i, j, seed, epochs, test_labels=labels)
         folder = f"checkpoints/{lora_hash(config)}/{record['key']}"
         record[FILES] = {f"{folder}/{name}": blob for name, blob in files.items()}
         return [record]
@@ -696,15 +726,21 @@ class LoraExperiment:
         return config
 
     def summarize(self, config: LoraConfig, digest: str, records: Any):
+        from ncnet.experiments import lora_summary as ls
         from ncnet.experiments.base import Outputs
-        from ncnet.experiments.lora_summary import epoch_rows, final_rows, rank_trend, summarize
 
-        rows = final_rows(records)
-        epochs = epoch_rows(records)
-        summary = summarize(rows, epochs, self.slope_window)
+        tasks = {f"{h}{k}": config.task(h, k) for h in ("A", "B") for k in (1, 2)}
+        old = [r for r in records if "test_labels" not in r]
+        gate = ls.learnability_gate(
+            records, tasks, reload_label_counts(config, list(tasks.values())) if old else None)
+        rows = ls.final_rows(records)
+        ls.mark_learned(rows, gate)
+        epochs = ls.epoch_rows(records)
+        summary = ls.summarize(rows, epochs, self.slope_window, gate=gate)
         doc = {"experiment": LORA_EXPERIMENT, "config_hash": digest,
                "config": config.model_dump(mode="json"), "slope_window": self.slope_window,
-               "by_rank": summary, "rank_trend": rank_trend(records, rows)}
+               "by_rank": summary, "rank_trend": ls.gated_rank_trend(records, rows, gate),
+               "learnability": gate}
         return Outputs(rows=rows, summary=summary, doc=doc,
                        tables={"epochs.csv": (epochs, ("rank", "seed", "epoch"))})
 
@@ -718,7 +754,10 @@ class LoraExperiment:
 
         t = TableData("CHSH S per LoRA rank (four pair models per rank and seed)",
                       ["rank", "seeds", "mean S", "CI seeds (t)", "CI items", "p Holm",
-                       "S indep."], [])
+                       "S indep.", "tasks learned"], [])
+        failed = TableData("tasks that did not learn: their (rank, seed) cells are left out "
+                           "of the trend and the S > 2 conclusions",
+                           ["rank", "seed", "task", "pair", "accuracy [95% CI]", "chance"], [])
         for r, e in summary.items():
             s = e["S"]
             seeds_ci = s.get("ci_over_seeds")
@@ -727,14 +766,20 @@ class LoraExperiment:
                 f"[{seeds_ci[0]:.2f}, {seeds_ci[1]:.2f}]" if seeds_ci else "— 1 seed",
                 " ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in s["ci_over_items"]),
                 " ".join(format_p(p) for p in s.get("p_S_above_2_holm", s["p_S_above_2"])),
-                f"{e['S_product']:.3f}"])
+                f"{e['S_product']:.3f}", learned_label(e)])
+            failed.rows += [[r, str(f["seed"]), f"{f['task']} ({f['head']})",
+                             "({}, {})".format(*c["pair"]),
+                             f"{c['accuracy']:.2f} [{c['ci'][0]:.2f}, {c['ci'][1]:.2f}]",
+                             f"{c['chance']:.2f}"]
+                            for f in e.get("did_not_learn", []) for c in f.get("cells", [])]
         items = sorted({n for e in summary.values() for n in e["S"].get("items", []) if n})
         schemes = sorted({x for e in summary.values()
                           for x in e["S"].get("ci_over_items_scheme", [])})
         t.caption = (f"CI seeds: Student t over the seeds; CI items ({', '.join(schemes)}, "
                      f"{'/'.join(map(str, items))} items): one per seed; p: one-sided test of "
-                     "S > 2 per seed, Holm-adjusted over ranks and seeds")
-        return [t]
+                     "S > 2 per seed, Holm-adjusted over ranks and seeds; tasks learned: "
+                     "every task's test accuracy CI (exact) above chance, per seed")
+        return [t, failed] if failed.rows else [t]
 
     def write_report(self, out: Any, config: LoraConfig, result: Any) -> list[str]:
         from types import SimpleNamespace
@@ -744,6 +789,7 @@ class LoraExperiment:
 
         view = SimpleNamespace(summary=result.summary, epochs=result.tables["epochs.csv"][0],
                                slope_window=self.slope_window, config_hash=result.config_hash,
-                               trend=result.doc.get("rank_trend"))
+                               trend=result.doc.get("rank_trend"),
+                               gate=result.doc.get("learnability"))
         return write_lora_report(out, config, view, param_table(config.model_name,
                                                                 list(config.ranks)))

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ncnet import chsh
+from ncnet import chsh, learnability
 
 
 def model_key(rank: int, i: int, j: int, seed: int) -> str:
@@ -20,10 +20,17 @@ def model_key(rank: int, i: int, j: int, seed: int) -> str:
     return f"r{rank}-p{i}{j}-s{seed}"
 
 
-def model_record(rank: int, i: int, j: int, seed: int, epochs: Sequence[dict[str, Any]]):
-    """The store record of one trained pair model from its per-epoch result dicts."""
+def model_record(rank: int, i: int, j: int, seed: int, epochs: Sequence[dict[str, Any]],
+                 test_labels: dict[str, list[int]] | None = None):
+    """The store record of one trained pair model from its per-epoch result dicts.
+    ``test_labels``: per head ("A", "B") the count of each class in its full test set,
+    ``[n_0, n_1]``, stored as ``test_labels`` (the learnability gate's chance and item
+    count; records stored before it lack the field)."""
+    extra = {"test_labels": {h: [int(c) for c in v] for h, v in test_labels.items()}
+             } if test_labels is not None else {}
     return {
         "key": model_key(rank, i, j, seed), "rank": rank, "i": i, "j": j, "seed": seed,
+        **extra,
         "epochs": [
             {"epoch": e["epoch"], "acc_A": e["acc_A"], "acc_B": e["acc_B"],
              "loss_A": e["loss_A"], "loss_B": e["loss_B"], "train_s": e.get("train_s"),
@@ -85,6 +92,106 @@ def final_rows(records: Sequence[dict[str, Any]], n_boot: int = 2000) -> list[di
         row["items"] = int(score.ci_units)
         rows.append(row)
     return rows
+
+
+HEADS = ("A1", "A2", "B1", "B2")
+"""The four tasks by role: Alice's settings 1, 2, Bob's settings 1, 2."""
+
+CHANCE_SOURCES = {
+    "stored": "the test labels stored with the model",
+    "reloaded": "the test labels reloaded from the task data",
+    "unknown": "labels unknown here: chance 0.5, items from the stored outcomes",
+}
+
+
+def _head_gate(member: dict[str, Any], side: str, task: str,
+               label_counts: dict[str, list[int]]) -> dict[str, Any]:
+    """Gate of one head of one pair model at its last epoch (:func:`learnability_gate`)."""
+    last = member["epochs"][-1]
+    acc = float(last[f"acc_{side}"])
+    counts = (member.get("test_labels") or {}).get(side)
+    source = "stored" if counts else "reloaded" if label_counts.get(task) else "unknown"
+    counts = counts or label_counts.get(task)
+    if counts:
+        n = int(sum(counts))
+        correct = acc * n
+        if abs(correct - round(correct)) > 1e-6:  # not this record's test set
+            counts, source = None, "unknown"
+    if not counts:
+        outcomes = last[side]
+        n, correct = len(outcomes), outcomes.count("+")
+    gate = learnability.item_gate(int(round(correct)), n, learnability.chance_level(counts))
+    gate["majority"] = max(counts) / sum(counts) if counts else None
+    gate["chance_source"] = source
+    return gate
+
+
+def learnability_gate(records: Sequence[dict[str, Any]], tasks: dict[str, str],
+                      label_counts: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """The learnability gate of every complete (rank, seed) at its last epoch.
+
+    Each head of each pair model is gated over its full test set
+    (:func:`ncnet.learnability.item_gate`): exact 95% CI of its accuracy, chance =
+    max(0.5, majority-class rate of the task's test labels), learned when the CI lies
+    strictly above chance. ``tasks``: role (``A1`` .. ``B2``) -> task name. The labels come
+    from the record (``test_labels``) or else from ``label_counts`` (task name -> class
+    counts, e.g. reloaded from the task data for older stores); with neither, chance is 0.5
+    and the items are the stored (paired, possibly truncated) outcomes.
+
+    Returns ``cells`` (one per rank, seed, pair and head: accuracy, correct, n, ci, chance,
+    majority, chance_source, learned), ``excluded`` ([rank, seed] of every cell where some
+    head did not learn) and ``did_not_learn`` (per rank, seed and task: the sentence
+    ``text`` and its failing pair models' ``cells``)."""
+    label_counts = label_counts or {}
+    cells, failures = [], []
+    for (rank, seed), members in _complete_groups(records).items():
+        failed: dict[str, list[dict[str, Any]]] = {}
+        for member, (i, j) in zip(members, chsh.PAIRS, strict=True):
+            for side, role in (("A", f"A{i}"), ("B", f"B{j}")):
+                cell = {"rank": rank, "seed": seed, "pair": [i, j], "head": role,
+                        "task": tasks[role], **_head_gate(member, side, tasks[role],
+                                                          label_counts)}
+                cells.append(cell)
+                if not cell["learned"]:
+                    failed.setdefault(role, []).append(cell)
+        for role in (h for h in HEADS if h in failed):
+            text = learnability.did_not_learn(
+                tasks[role], f"r = {rank}, seed {seed}",
+                [("pair ({}, {})".format(*c["pair"]), c) for c in failed[role]])
+            failures.append({"rank": rank, "seed": seed, "head": role, "task": tasks[role],
+                             "text": text, "cells": [
+                                 {k: c[k] for k in ("pair", "accuracy", "n", "ci", "chance")}
+                                 for c in failed[role]]})
+    excluded = sorted({(f["rank"], f["seed"]) for f in failures})
+    return {"rule": "learned: the exact (Clopper-Pearson) 95% CI of the test accuracy lies "
+                    "strictly above chance = max(0.5, majority-class rate of the test labels)",
+            "level": learnability.LEVEL, "chance_sources": CHANCE_SOURCES, "cells": cells,
+            "excluded": [list(c) for c in excluded], "did_not_learn": failures}
+
+
+def gated_rank_trend(records: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]],
+                     gate: dict[str, Any], n_boot: int = 2000) -> dict[str, Any] | None:
+    """:func:`rank_trend` from the (rank, seed) cells where every task learned only; it
+    notes the cells left out (``excluded``). When cells were left out and too few remain for
+    a trend that the whole sweep would have had, ``shape`` is 'undecided' with ``reason``."""
+    excluded = {tuple(c) for c in gate["excluded"]}
+    kept = [r for r in rows if (r["rank"], r["seed"]) not in excluded]
+    trend = rank_trend(records, kept, n_boot=n_boot)
+    if not excluded:
+        return trend
+    why = "; ".join(f["text"] for f in gate["did_not_learn"])
+    too_few = len({r["rank"] for r in kept if r["rank"] > 0}) < 2 or not (trend or {}).get(
+        "seeds")
+    if too_few and (trend is None or trend.get("ci") is None):
+        if len({r["rank"] for r in rows if r["rank"] > 0}) < 2:
+            return None  # the whole sweep has no trend either (one rank above 0)
+        trend = {**(trend or {"x": "log2(rank)", "seeds": 0}),
+                 "ranks": sorted({r["rank"] for r in kept if r["rank"] > 0}),
+                 "basis": None, "slope": None, "ci": None, "shape": "undecided",
+                 "reason": "too few (rank, seed) cells where every task learned"}
+    trend["excluded"] = [list(c) for c in sorted(excluded)]
+    trend["excluded_because"] = why
+    return trend
 
 
 def rank_trend(records: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]],
@@ -165,15 +272,28 @@ def mean_slope(epochs: Sequence[int], s: Sequence[float], window: int) -> float:
     return float(np.mean(np.diff(v) / np.diff(e)))
 
 
+def mark_learned(rows: Sequence[dict[str, Any]], gate: dict[str, Any]) -> None:
+    """Set ``tasks_learned`` on each final row: False where some task of its (rank, seed)
+    did not learn (:func:`learnability_gate`)."""
+    excluded = {tuple(c) for c in gate["excluded"]}
+    for row in rows:
+        row["tasks_learned"] = (row["rank"], row["seed"]) not in excluded
+
+
 def summarize(
     rows: Sequence[dict[str, Any]], epochs: Sequence[dict[str, Any]],
     slope_window: int | None = None, n_boot: int = 10_000,
+    gate: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Per rank: S over seeds (mean, Student-t CI over seeds when ≥ 2 seeds — None with one,
-    and said so — and each seed's item CI and p of S > 2, Holm-adjusted across every rank and
-    seed shown), the fraction of seeds with S > 2 with its exact CI, mean C's, accuracies and
-    product prediction, and μ∇S over epochs ≤ ``slope_window`` (None: every epoch run)."""
+    and said so — each seed's S (``per_seed``, seeds in ``seed_ids``), item CI and p of
+    S > 2, Holm-adjusted across every rank and seed shown), the fraction of seeds with S > 2
+    with its exact CI, mean C's, accuracies and product prediction, and μ∇S over epochs ≤
+    ``slope_window`` (None: every epoch run). With a learnability ``gate``
+    (:func:`learnability_gate`): per seed whether every task learned (``tasks_learned``) and
+    the rank's ``did_not_learn`` entries; the numbers themselves still cover every seed."""
     out: dict[str, Any] = {}
+    excluded = {tuple(c) for c in gate["excluded"]} if gate else set()
     ranks = sorted({r["rank"] for r in rows})
     ordered = [r for rank in ranks for r in rows if r["rank"] == rank]
     adjusted = iter(chsh.holm([r["p_S_above_2"] for r in ordered]))
@@ -184,7 +304,12 @@ def summarize(
         frac = chsh.describe_fraction(s > chsh.LOCAL_BOUND)
         entry: dict[str, Any] = {
             "seeds": len(sub),
+            "seed_ids": [r["seed"] for r in sub],
+            "tasks_learned": [(rank, r["seed"]) not in excluded for r in sub],
+            "did_not_learn": [f for f in (gate or {}).get("did_not_learn", [])
+                              if f["rank"] == rank],
             "S": {"mean": float(s.mean()), "min": float(s.min()), "max": float(s.max()),
+                  "per_seed": [float(v) for v in s],
                   "ci_over_seeds": list(t_ci) if t_ci else None,
                   "ci_over_seeds_method": ("Student t, n - 1 df" if t_ci else
                                            "none: one seed (training noise not estimated)"),

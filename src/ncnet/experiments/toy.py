@@ -18,10 +18,18 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ncnet import chsh
+from ncnet import chsh, learnability
 from ncnet.devices import check_device_name, resolve_device
 from ncnet.models.settings import Init, Loss, Optimizer, TrainSettings
-from ncnet.tasks.bits import Encoding, encode_inputs, joint_targets, pair_targets
+from ncnet.tasks.bits import (
+    N_INPUTS,
+    Encoding,
+    alice_targets,
+    bob_targets,
+    encode_inputs,
+    joint_targets,
+    pair_targets,
+)
 
 EXPERIMENT = "toy"
 JOINT_EXPERIMENT = "toy-joint"
@@ -369,11 +377,52 @@ def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str,
         elif "S_joint" in sub[0]:
             sj = np.array([r["S_joint"] for r in sub if "S_joint" in r])
             entry["S_joint"] = _describe(sj, n_boot)
+        entry["learnability"] = learnability_gate(n, sub)
         by_n[str(n)] = entry
     tested = [e["S_test"] for e in by_n.values() if e["S_test"] is not None]
     for test, p in zip(tested, chsh.holm([t["p_value"] for t in tested]), strict=True):
         test["p_holm"] = p
     return by_n
+
+
+TASK_NAMES = {"A1": "α1 (X1)", "A2": "α2 (X1 xor X2)", "B1": "β1 (X3)", "B2": "β2 (X3 xor X4)"}
+"""The task of each head: Alice's setting i, Bob's setting j (:mod:`ncnet.tasks.bits`)."""
+
+
+def learnability_gate(hidden: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The learnability gate of one hidden size (:mod:`ncnet.learnability`): per head of the
+    four pair models (by accuracy column) its :func:`ncnet.learnability.run_gate` over the
+    runs ``rows``, chance = max(0.5, majority rate of its truth table) = 0.5;
+    ``did_not_learn``: one sentence per task with a head whose mean-accuracy CI does not lie
+    strictly above chance (the hidden size's claims are then undecided);
+    ``runs_with_a_head_at_chance``: runs in which some head's accuracy is at or below chance
+    (informative only: at n = 2 many runs fail an XOR task, which is Figure 2's point).
+    Rows without accuracy columns give no heads and no gate."""
+    heads: dict[str, Any] = {}
+    failures: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    at_chance = np.zeros(len(rows), dtype=bool)
+    for i, j in chsh.PAIRS:
+        for side, t, column in (("A", i, chsh.acc_columns(i, j)[0]),
+                                ("B", j, chsh.acc_columns(i, j)[1])):
+            if not rows or not all(column in r for r in rows):
+                continue
+            acc = np.array([r[column] for r in rows], dtype=np.float64)
+            labels = (alice_targets() if side == "A" else bob_targets())[t - 1]
+            chance = learnability.chance_level(np.bincount(labels, minlength=2).tolist())
+            gate = learnability.run_gate(acc, N_INPUTS, chance)
+            heads[column] = {"task": f"{side}{t}", "pair": [i, j], **gate}
+            at_chance |= acc <= chance
+            if not gate["learned"]:
+                failures.setdefault(f"{side}{t}", []).append((f"pair model ({i}, {j})", gate))
+    return {
+        "at": f"n = {hidden}",
+        "heads": heads,
+        "did_not_learn_tasks": [TASK_NAMES[t] for t in sorted(failures)],
+        "did_not_learn": [learnability.did_not_learn(TASK_NAMES[t], f"n = {hidden}", f)
+                          for t, f in sorted(failures.items())],
+        "runs": len(rows),
+        "runs_with_a_head_at_chance": int(at_chance.sum()) if heads else None,
+    }
 
 
 def _mean_columns(row: dict[str, Any]) -> list[str]:
@@ -487,7 +536,33 @@ def console_tables(summary: dict[str, Any]) -> list:
         c_table.rows.append([n, *(format_num(e[chsh.c_column(i, j)]["mean"])
                                   for i, j in chsh.PAIRS),
                              format_num(e["S_product"]["mean"])])
-    return [s_table, c_table]
+    return [s_table, c_table, *learnability_tables(summary)]
+
+
+def learnability_tables(summary: dict[str, Any]) -> list:
+    """The learnability gate per hidden size (heads shown above chance, runs with a head at
+    or below chance) and, where some head was not, a "did not learn" table naming each such
+    head. Nothing for summaries without a gate."""
+    from ncnet.experiments.base import TableData
+
+    gates = {n: e["learnability"] for n, e in summary.items()
+             if (e.get("learnability") or {}).get("heads")}
+    if not gates:
+        return []
+    table = TableData("learnability: mean accuracy over runs above chance (95% CI)",
+                      ["n", "heads learned", "runs with a head ≤ chance"], [],
+                      caption="runs with a head at chance (e.g. a failed XOR at n = 2) are "
+                              "kept in every statistic; only the mean decides")
+    failed = TableData("tasks that did not learn: the claims at their n are undecided",
+                       ["n", "task", "pair model", "mean accuracy [95% CI]", "chance"], [])
+    for n, g in gates.items():
+        heads = g["heads"].values()
+        table.rows.append([n, f"{sum(h['learned'] for h in heads)} of {len(heads)}",
+                           f"{g['runs_with_a_head_at_chance']} of {g['runs']}"])
+        failed.rows += [[n, TASK_NAMES[h["task"]], "({}, {})".format(*h["pair"]),
+                         f"{h['accuracy']:.2f} [{h['ci'][0]:.2f}, {h['ci'][1]:.2f}]",
+                         f"{h['chance']:.2f}"] for h in heads if not h["learned"]]
+    return [table, failed] if failed.rows else [table]
 
 
 class ToyExperiment:
