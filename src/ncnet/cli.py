@@ -478,11 +478,28 @@ def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
     console.print(f"wrote {out / 'competition.json'}")
 
 
+CSV_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def csv_separator(file: Path, lines: int = 20) -> str:
+    """The separator of a CSV file, one of :data:`CSV_SEPARATORS`, sniffed from its first
+    ``lines`` lines (``csv.Sniffer``); a comma where they do not tell (one column, empty)."""
+    import csv
+    import itertools
+
+    with open(file, encoding="utf-8", errors="replace", newline="") as fh:
+        sample = "".join(itertools.islice(fh, lines))
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(CSV_SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
+
+
 @app.command(epilog=SCORE_EXAMPLES)
 @guarded
 def score(
-    file: Path = typer.Argument(..., help="CSV or Parquet with columns i, j, A, B and "
-                                "optionally item"),
+    file: Path = typer.Argument(..., help="CSV (comma-, semicolon- or tab-separated) or "
+                                "Parquet with columns i, j, A, B and optionally item"),
     json_out: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
     n_boot: int = typer.Option(10_000, help="bootstrap resamples for the CI"),
     seed: int = typer.Option(0, help="bootstrap seed"),
@@ -494,6 +511,15 @@ def score(
     when the four pairs hold the same item ids, the ids are resampled jointly (paired scheme;
     correlators that share items covary); otherwise the pairs are resampled independently.
     The output says which scheme was used.
+
+    A CSV file of outcomes starts like this (values separated by commas, semicolons or tabs;
+    the columns in any order), here test item 0 under all four setting pairs:
+
+      i,j,item,A,B
+      1,1,0,1,1
+      1,2,0,1,0
+      2,1,0,0,1
+      2,2,0,1,1
     """
     import pandas as pd
     import pyarrow as pa
@@ -504,21 +530,26 @@ def score(
         raise UserError(f"file {file} does not exist")
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
-    kind = "Parquet" if file.suffix.lower() in (".parquet", ".pq") else "CSV"
+    kind, sep = "Parquet", None
     try:
         if file.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(file)
         elif file.suffix.lower() in (".csv", ".txt"):
-            frame = pd.read_csv(file)
+            kind, sep = "CSV", csv_separator(file)
+            frame = pd.read_csv(file, sep=sep, skipinitialspace=True)
         else:
             raise UserError(f"{file}: unknown file type {file.suffix!r}; allowed: .csv, .parquet")
     except (ValueError, OSError, pd.errors.ParserError, pa.ArrowException) as err:
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise UserError(f"{file} could not be read as {kind} ({reason})") from None
+        seen = f"{CSV_SEPARATORS[sep]}-separated: " if sep else ""
+        raise UserError(f"{file} could not be read as {kind} ({seen}{reason})") from None
+    read_as = f" (read as {CSV_SEPARATORS[sep]}-separated CSV)" if sep else ""
+    if sep and frame.shape[1] == 1:
+        read_as = read_as[:-1] + " with one column; separate values by commas, semicolons or tabs)"
     try:
         result = chsh.score_table(frame, n_boot=n_boot, seed=seed)
     except ValueError as err:
-        raise UserError(f"{file}: {err}") from None
+        raise UserError(f"{file}{read_as}: {err}") from None
     except TypeError as err:  # nested values (lists, structs) in a foreign table
         raise UserError(f"{file}: columns i, j, A, B must hold plain numbers ({err})") from None
     data = result.to_dict()
