@@ -67,8 +67,8 @@ SCORE_EXAMPLES = _examples(
     "ncnet score my_outcomes.parquet --json --n-boot 2000 --seed 1",
 )
 ANALYZE_EXAMPLES = _examples(
-    "ncnet analyze runs/capacity-scan",
-    "ncnet analyze runs/lora-traced --n-boot 5000",
+    "ncnet analyze runs/capacity-scan --n-boot 5000   # toy: per hidden size n",
+    "ncnet analyze runs/lora-traced   # LoRA: per (rank, seed)",
 )
 BENCH_TOY_EXAMPLES = _examples("ncnet bench toy", "ncnet bench toy --runs 10 --naive-models 1")
 BENCH_LORA_EXAMPLES = _examples("ncnet bench lora",
@@ -409,27 +409,33 @@ def report(
 @app.command(epilog=ANALYZE_EXAMPLES)
 @guarded
 def analyze(
-    out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K`"),
-    n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs"),
+    out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K` "
+                               "or `ncnet lora --trace-every K`"),
+    n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs (toy)"),
 ) -> None:
-    """Gradient competition against S and the signalling gaps, per hidden size n.
+    """Gradient competition against S and the signalling gaps of a traced sweep.
 
-    Writes capacity-scan.png, competition.json and competition.md into OUT.
+    A toy sweep: per hidden size n; writes capacity-scan.png, competition.json and
+    competition.md into OUT. A LoRA sweep: per (rank, seed); writes competition.json.
     """
     from ncnet.report import write_competition_report
     from ncnet.sweep import load_latest
 
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
-    experiment, _, records, _ = load_latest(out)
+    experiment, config, records, _ = load_latest(out)
     if experiment.name == "lora":
         _analyze_lora(out, records)
         return
     if experiment.name != "toy":
         raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads toy and lora")
     if not any("competition_22" in r for r in records):
-        raise UserError(f"{out} holds no traced runs: run `ncnet toy --trace-every 50` (or "
-                        "configs/capacity-scan.toml) into it first")
+        again = f"{out.name}-traced" if out.name else "traced"
+        rerun = _traced_rerun(config, out.parent / again)
+        raise UserError(f"{out} holds no traced runs. Tracing changes no outcome but is part "
+                        f"of a sweep's config, so trace into a new directory: `{rerun}`, then "
+                        f"`ncnet analyze {out.parent / again}` (or use "
+                        "configs/capacity-scan.toml)")
     scan, corr, written = write_competition_report(out, records, n_boot)
     t = Table(title="Gradient competition per hidden size (mean over runs)")
     for col in ("n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",
@@ -450,6 +456,28 @@ def analyze(
                   rho(r["hidden"], "competition_mean"), rho(r["hidden"], "competition_w_22"))
     console.print(t)
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+def _traced_rerun(config: Any, out: Path, every: int = 50) -> str:
+    """The ``ncnet toy`` command that retrains ``config``'s sweep with the gradient trace
+    into ``out``: every option of ``toy`` whose value differs from its default, and
+    ``--trace-every``."""
+    import inspect
+    import shlex
+
+    args = ["ncnet", "toy"]
+    options = inspect.signature(toy).parameters
+    for name, field in type(config).model_fields.items():
+        value = getattr(config, name)
+        if name not in options or name == "trace_every" or value == field.default:
+            continue
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(value, bool):
+            args.append(flag if value else f"--no-{flag[2:]}")
+        else:
+            text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            args += [flag, text]
+    return shlex.join([*args, "--trace-every", str(every), "--out", str(out)])
 
 
 def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
@@ -739,7 +767,9 @@ def lora(
     data_dir: Path | None = typer.Option(None, help="local task files: DIR/<task>/{train,test}"
                                          ".{csv,jsonl,parquet}"),
     cache_dir: Path | None = typer.Option(None, help="dataset cache (default ~/.cache/ncnet)"),
-    threads: int | None = typer.Option(None, help="torch CPU threads"),
+    threads: int | None = typer.Option(None, help="torch CPU threads per model",
+                                       show_default="torch's own: one per CPU core, or "
+                                       "$OMP_NUM_THREADS"),
     device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:N"),
     precision: str = typer.Option("fp32", help="fp32 | bf16 (autocast, CUDA only)"),
     slope_window: int = typer.Option(80, help="epochs over which μ∇S is averaged"),
@@ -757,6 +787,15 @@ def lora(
     """Train four pair models per LoRA rank and seed; S per rank (Tables 2, 4; Figures 3-5)."""
     if ctx.invoked_subcommand is not None:
         return
+    if suite in SUITES:  # before torch and the data stack load: a paper suite offline fails now
+        from ncnet.hub import hub_switch
+        from ncnet.tasks.text import unreachable_hub_tasks
+
+        missing = unreachable_hub_tasks(SUITES[suite].tasks, data_dir, cache_dir)
+        if missing:
+            raise UserError(f"suite {suite}: task(s) {', '.join(missing)} come from the Hugging "
+                            f"Face hub and are not cached here; {hub_switch()}, or give "
+                            "--data-dir DIR with DIR/<task>/{train,test}.csv")
     from ncnet.experiments.lora import LoraConfig
 
     if seeds < 1:
