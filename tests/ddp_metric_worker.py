@@ -38,15 +38,16 @@ def main() -> None:
     results = {}
     shared = CHSHScore(n_boot=2000, seed=3)
     feed(shared, d, mine)
-    results["shared"] = shared.compute().to_dict()
+    results["shared"] = shared.score().to_dict()
+    results["shared_S"] = shared.compute().item()  # the tensor, gathered the same way
     lonely = CHSHScore(n_boot=2000, seed=3)
     if rank == 0:
         feed(lonely, d, np.arange(d["A"].size))
-    results["one_rank_empty"] = lonely.compute().to_dict()
+    results["one_rank_empty"] = lonely.score().to_dict()
     if "items" in inspect.signature(chsh.score_items).parameters:
         with_items = CHSHScore(n_boot=2000, seed=3)
         feed(with_items, d, mine, with_items=True)
-        results["items"] = with_items.compute().to_dict()
+        results["items"] = with_items.score().to_dict()
     with open(f"{prefix}{rank}.json", "w") as fh:
         json.dump(chsh._plain(results), fh)
     dist.barrier()

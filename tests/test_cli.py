@@ -214,6 +214,51 @@ def test_score_bad_inputs(tmp_path):
     assert "unknown file type" in invoke("score", other).stderr
 
 
+
+@pytest.mark.parametrize("sep", [";", "\t", ", "])
+def test_score_detects_the_separator(tmp_path, sep):
+    # the same outcomes with semicolons, tabs, or commas and spaces give the comma file's score
+    path = _score_file(tmp_path)
+    want = json.loads(invoke("score", path, "--json", "--n-boot", "300").stdout)
+    other = tmp_path / "other.csv"
+    other.write_text(path.read_text().replace(",", sep))
+    assert ";" in other.read_text() or sep != ";"
+    result = invoke("score", other, "--json", "--n-boot", "300")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == want and want["S"] == 3.0
+
+
+def test_score_missing_columns_lists_the_columns_found_and_the_separator(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x;j;A;b\n1;1;1;1\n")
+    result = invoke("score", bad)
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.strip() == (
+        f"error: {bad} (read as semicolon-separated CSV): score_table: missing column(s) "
+        "['i', 'B']; required columns are i, j, A, B (and optionally item); found "
+        "['x', 'j', 'A', 'b']")
+    # a separator it does not know: one column, named as found
+    bad.write_text("i|j|A|B\n1|1|1|1\n")
+    line = invoke("score", bad).stderr.strip()
+    assert line == (f"error: {bad} (read as comma-separated CSV with one column; separate "
+                    "values by commas, semicolons or tabs): score_table: missing column(s) "
+                    "['i', 'j', 'A', 'B']; required columns are i, j, A, B (and optionally "
+                    "item); found ['i|j|A|B']")
+
+
+def test_score_help_shows_a_sample_file_that_scores(tmp_path):
+    result = runner.invoke(app, ["score", "--help"], env={"COLUMNS": "120"})
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    start = lines.index("i,j,item,A,B")
+    sample = lines[start:start + 5]
+    assert len(sample) == 5 and all(line.count(",") == 4 for line in sample)
+    path = tmp_path / "sample.csv"
+    path.write_text("\n".join(sample) + "\n")
+    d = json.loads(invoke("score", path, "--json", "--n-boot", "50").stdout)
+    # item 0 under the four pairs: products 1*1, 1*-1, -1*1, 1*1 -> S = 1 - 1 - 1 - 1
+    assert d["C"] == [[1.0, -1.0], [-1.0, 1.0]] and d["S"] == -2.0
+    assert d["scheme"] == "paired-items"
+
 def test_bench_prints_both_timings_and_the_ratio():
     result = invoke("bench", "toy", "--hidden", "2", "--runs", "1", "--epochs", "30",
                     "--naive-models", "1")

@@ -64,6 +64,33 @@ def test_missing_datasets_names_the_lora_extra(monkeypatch, tiny_bert, tmp_path)
     assert not out.exists()
 
 
+def test_a_paper_suite_offline_fails_at_once_naming_the_switch(tmp_path):
+    # in a fresh process with nothing cached: one line that names NCNET_ALLOW_HUB, before
+    # torch or the data stack is imported
+    import subprocess
+
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('heavy:', sorted({'torch', 'datasets', "
+            "'transformers'} & set(sys.modules)), file=sys.stderr))\n"
+            "from ncnet.cli import app\n"
+            "app(sys.argv[1:], prog_name='ncnet')\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NCNET_ALLOW_HUB", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env.update(HF_HUB_CACHE=str(tmp_path / "hf"), PYTHONPATH=os.pathsep.join(sys.path),
+               COLUMNS="300")
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-c", code, "lora", "--suite", "paper-mixed",
+                             "--cache-dir", str(tmp_path / "cache"), "--out", str(out)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "error: suite paper-mixed: task(s) sst2, commonsenseqa, mrpc, mathqa come from the "
+        "Hugging Face hub and are not cached here; set NCNET_ALLOW_HUB=1 (with network) to "
+        "allow the hub, or give --data-dir DIR with DIR/<task>/{train,test}.csv",
+        "heavy: []"]
+    assert not out.exists()
+
+
 # -- corrupt or foreign tables given to `ncnet score` --------------------------------------
 
 

@@ -84,3 +84,12 @@ def test_seeds_counts_from_seed_on_the_cli_and_lists_in_toml(monkeypatch, tmp_pa
     assert result.exit_code == 0, result.output
     assert seen[0].seeds == seen[1].seeds == (2, 3, 4)
     assert "--seed 1 --seeds 3 trains seeds 1, 2, 3" in help_text("lora")
+
+
+def test_lora_threads_shows_its_default_and_analyze_names_both_sweeps():
+    threads = [line for line in help_text("lora").splitlines() if "│ --threads " in line]
+    assert len(threads) == 1 and "torch CPU threads per model [default: (torch's own: one per " \
+        "CPU core, or $OMP_NUM_THREADS)]" in threads[0]
+    analyze = help_text("analyze")
+    assert "per hidden size n" in analyze and "per (rank, seed)" in analyze
+    assert "`ncnet lora --trace-every K`" in analyze

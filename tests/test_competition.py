@@ -1,7 +1,9 @@
 """Gradient competition: the cosine helper, the trainer's trace against autograd, the
 competition index, the correlations, and that tracing changes no result and no hash."""
 
+import contextlib
 import math
+import re
 
 import numpy as np
 import pytest
@@ -165,6 +167,21 @@ def test_analyze_writes_the_scan_and_refuses_untraced(tmp_path):
     assert [r["hidden"] for r in doc["capacity_scan"]] == [2, 3]
     assert "Gradient competition at n = 3?" in (traced / "competition.md").read_text()
     runner.invoke(app, ["toy", *common, "--no-report", "--out", str(plain)])
-    bad = runner.invoke(app, ["analyze", str(plain)])
+    bad = runner.invoke(app, ["analyze", str(plain)], env={"COLUMNS": "300"})
     assert bad.exit_code == 2 and "no traced runs" in bad.stderr
     assert not (plain / "competition.json").exists()
+    # the advice: the same sweep, traced, into a new directory (the old one keeps one config)
+    import shlex
+    import sqlite3
+
+    from ncnet import sweep
+
+    rerun, then = re.findall(r"`([^`]*)`", bad.stderr)[:2]
+    again = tmp_path / "plain-traced"
+    assert shlex.split(rerun) == ["ncnet", "toy", *common, "--trace-every", "50", "--out",
+                                  str(again)]
+    assert then == f"ncnet analyze {again}"
+    assert runner.invoke(app, shlex.split(rerun)[1:] + ["--no-report"]).exit_code == 0
+    assert any("competition_22" in r for r in sweep.load_latest(again)[2])  # traced
+    with contextlib.closing(sqlite3.connect(plain / "results.sqlite")) as db:
+        assert db.execute("SELECT COUNT(*) FROM configs").fetchone() == (1,)

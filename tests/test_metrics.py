@@ -67,7 +67,7 @@ def test_metric_equals_score_table_on_random_data(seed):
             if k % 2:
                 b = (b > 0).to(torch.int64)                                 # 1/0
             metric.update(a, b, i, j)
-    got = metric.compute()
+    got = metric.score()
     want = chsh.score_table(df, n_boot=3000, level=0.9, seed=seed)
     assert max_abs_diff(got.to_dict(), want.to_dict()) <= 1e-12
     assert got.S == pytest.approx(float(np.sum(chsh.CHSH_SIGNS * want.C)))
@@ -78,7 +78,7 @@ def test_metric_equals_score_table_on_random_data(seed):
         part = df.iloc[batch]
         mixed(torch.tensor(part.A.to_numpy()), torch.tensor(part.B.to_numpy()),
               torch.tensor(part.i.to_numpy()), torch.tensor(part.j.to_numpy()))
-    assert max_abs_diff(mixed.compute().to_dict(), want.to_dict()) <= 1e-12
+    assert max_abs_diff(mixed.score().to_dict(), want.to_dict()) <= 1e-12
 
 
 @pytest.mark.filterwarnings("ignore:The ``compute`` method of metric CHSHScore was called")
@@ -89,13 +89,58 @@ def test_metric_hand_computed_values_and_reset():
     m.update([1, 1], [1, 0], 1, 2)
     m.update([0, 1], [0, 1], 2, 1)
     m.update([1, 0, 1], [0, 1, 0], 2, 2)
-    r = m.compute()
+    r = m.score()
     assert r.C.tolist() == [[1.0, 0.0], [1.0, -1.0]] and r.S == 3.0
     assert r.n_items.tolist() == [[2, 2], [2, 3]]
     assert r.acc_b[0, 1] == 0.5 and r.gap_a[1] == pytest.approx(0.5 - 2 / 3)
     m.reset()
     with pytest.raises(ValueError, match="no items yet"):
         m.compute()
+
+
+
+def test_compute_is_a_tensor_and_compute_dict_holds_the_score():
+    # the torchmetrics conventions: compute() is S as a 0-dim tensor; the dict for log_dict
+    df = random_frame(3)
+    m = CHSHScore(n_boot=1000, level=0.9, seed=2)
+    for _, rows in df.groupby(["i", "j"]):
+        m.update(torch.tensor(rows.A.to_numpy()), torch.tensor(rows.B.to_numpy()),
+                 int(rows.i.iloc[0]), int(rows.j.iloc[0]))
+    want = chsh.score_table(df, n_boot=1000, level=0.9, seed=2)
+    value = m.compute()
+    assert isinstance(value, torch.Tensor) and value.shape == () and value.dtype == torch.float64
+    assert value.item() == want.S
+    d = m.compute_dict(prefix="val_")
+    assert list(d) == ["val_S", "val_ci_low", "val_ci_high", "val_p_value",
+                       "val_C11", "val_C12", "val_C21", "val_C22"]
+    assert all(isinstance(v, torch.Tensor) and v.shape == () for v in d.values())
+    assert [v.item() for v in d.values()] == [want.S, *want.ci, want.test["p_value"],
+                                              *want.C.ravel().tolist()]
+    assert m.score().to_dict() == m.score().to_dict() and m.score().S == want.S
+
+
+@pytest.mark.filterwarnings("ignore:The ``compute`` method of metric CHSHScore was called")
+def test_repeated_item_ids_name_reset_and_reset_starts_afresh():
+    m = CHSHScore(n_boot=200)
+    ids = torch.arange(3)
+
+    def evaluate():
+        for i, j in chsh.PAIRS:
+            m.update(torch.tensor([1, 1, 0]), torch.tensor([1, 0, 1]), i, j, item=ids)
+
+    evaluate()
+    first = m.score()
+    evaluate()  # a second evaluation without reset(): ids 0, 1, 2 come back in every pair
+    with pytest.raises(ValueError, match=r"^CHSHScore.compute: item id\(s\) 0, 1, 2 of pair "
+                       r"\(i=1, j=1\) were given more than once since the last reset\(\); "
+                       r"call metric.reset\(\)") as err:
+        m.compute()
+    assert "\n" not in str(err.value)
+    m.reset()
+    with pytest.raises(ValueError, match="no items yet"):
+        m.score()  # the cached score went with the states
+    evaluate()
+    assert m.score().to_dict() == first.to_dict()
 
 
 def test_metric_rejects_bad_input():
@@ -130,7 +175,7 @@ def test_metric_with_item_ids_equals_score_table():
         m.update(torch.tensor(part.A.to_numpy()), torch.tensor(part.B.to_numpy()),
                  torch.tensor(part.i.to_numpy()), torch.tensor(part.j.to_numpy()),
                  item=torch.tensor(part.item.to_numpy()))
-    got = m.compute()
+    got = m.score()
     assert max_abs_diff(got.to_dict(), want.to_dict()) <= 1e-12
     # the ids matter: without them the score uses the independent-pairs scheme
     without = chsh.score_table(df.drop(columns="item"), n_boot=2000, seed=4)
@@ -170,6 +215,7 @@ def test_two_processes_sync_over_gloo(tmp_path):
     want = chsh.score_table(df, n_boot=2000, seed=3).to_dict()
     for res in results:
         assert max_abs_diff(res["shared"], want) <= 1e-12
+        assert res["shared_S"] == res["shared"]["S"]
         assert max_abs_diff(res["one_rank_empty"], want) <= 1e-12
         if HAS_ITEMS:
             with_ids = chsh.score_table(df.assign(item=item), n_boot=2000, seed=3).to_dict()
@@ -184,7 +230,8 @@ def test_metric_survives_clone_and_pickle():
     for i, j in chsh.PAIRS:
         m.update(torch.tensor([1, 1, 0]), torch.tensor([1, 0, 1]), i, j)
     copies = [m.clone(), pickle.loads(pickle.dumps(m))]
-    s = m.compute().S
-    assert [c.compute().S for c in copies] == [s, s] and s == pytest.approx(-2 / 3)
+    s = m.score().S
+    assert [c.score().S for c in copies] == [s, s] and s == pytest.approx(-2 / 3)
     copies[0].update(torch.tensor([1]), torch.tensor([1]), 2, 2)  # (2,2): C from -1/3 to 0
-    assert copies[0].compute().S == pytest.approx(-1.0) and m.compute().S == s
+    assert copies[0].score().S == pytest.approx(-1.0) and m.score().S == s
+    assert copies[0].compute().item() == copies[0].score().S

@@ -994,9 +994,9 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
         raise ValueError(f"score_table: expected a pandas DataFrame; got {type(df).__name__}")
     missing = [col for col in ("i", "j", "A", "B") if col not in df.columns]
     if missing:
-        raise ValueError(
-            f"score_table: missing column(s) {missing}; required columns are i, j, A, B"
-        )
+        found = [str(col) for col in df.columns[:12]] + (["..."] if df.shape[1] > 12 else [])
+        raise ValueError(f"score_table: missing column(s) {missing}; required columns are i, "
+                         f"j, A, B (and optionally item); found {found}")
 
     settings = {}
     for col in ("i", "j"):

@@ -68,8 +68,8 @@ SCORE_EXAMPLES = _examples(
     "ncnet score my_outcomes.parquet --json --n-boot 2000 --seed 1",
 )
 ANALYZE_EXAMPLES = _examples(
-    "ncnet analyze runs/capacity-scan",
-    "ncnet analyze runs/lora-traced --n-boot 5000",
+    "ncnet analyze runs/capacity-scan --n-boot 5000   # toy: per hidden size n",
+    "ncnet analyze runs/lora-traced   # LoRA: per (rank, seed)",
 )
 BENCH_TOY_EXAMPLES = _examples("ncnet bench toy", "ncnet bench toy --runs 10 --naive-models 1")
 BENCH_LORA_EXAMPLES = _examples("ncnet bench lora",
@@ -447,27 +447,33 @@ def report(
 @app.command(epilog=ANALYZE_EXAMPLES)
 @guarded
 def analyze(
-    out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K`"),
-    n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs"),
+    out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K` "
+                               "or `ncnet lora --trace-every K`"),
+    n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs (toy)"),
 ) -> None:
-    """Gradient competition against S and the signalling gaps, per hidden size n.
+    """Gradient competition against S and the signalling gaps of a traced sweep.
 
-    Writes capacity-scan.png, competition.json and competition.md into OUT.
+    A toy sweep: per hidden size n; writes capacity-scan.png, competition.json and
+    competition.md into OUT. A LoRA sweep: per (rank, seed); writes competition.json.
     """
     from ncnet.report import write_competition_report
     from ncnet.sweep import load_latest
 
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
-    experiment, _, records, _ = load_latest(out)
+    experiment, config, records, _ = load_latest(out)
     if experiment.name == "lora":
         _analyze_lora(out, records)
         return
     if experiment.name != "toy":
         raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads toy and lora")
     if not any("competition_22" in r for r in records):
-        raise UserError(f"{out} holds no traced runs: run `ncnet toy --trace-every 50` (or "
-                        "configs/capacity-scan.toml) into it first")
+        again = f"{out.name}-traced" if out.name else "traced"
+        rerun = _traced_rerun(config, out.parent / again)
+        raise UserError(f"{out} holds no traced runs. Tracing changes no outcome but is part "
+                        f"of a sweep's config, so trace into a new directory: `{rerun}`, then "
+                        f"`ncnet analyze {out.parent / again}` (or use "
+                        "configs/capacity-scan.toml)")
     scan, corr, written = write_competition_report(out, records, n_boot)
     t = Table(title="Gradient competition per hidden size (mean over runs)")
     for col in ("n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",
@@ -488,6 +494,28 @@ def analyze(
                   rho(r["hidden"], "competition_mean"), rho(r["hidden"], "competition_w_22"))
     console.print(t)
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+def _traced_rerun(config: Any, out: Path, every: int = 50) -> str:
+    """The ``ncnet toy`` command that retrains ``config``'s sweep with the gradient trace
+    into ``out``: every option of ``toy`` whose value differs from its default, and
+    ``--trace-every``."""
+    import inspect
+    import shlex
+
+    args = ["ncnet", "toy"]
+    options = inspect.signature(toy).parameters
+    for name, field in type(config).model_fields.items():
+        value = getattr(config, name)
+        if name not in options or name == "trace_every" or value == field.default:
+            continue
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(value, bool):
+            args.append(flag if value else f"--no-{flag[2:]}")
+        else:
+            text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            args += [flag, text]
+    return shlex.join([*args, "--trace-every", str(every), "--out", str(out)])
 
 
 def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
@@ -516,11 +544,28 @@ def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
     console.print(f"wrote {out / 'competition.json'}")
 
 
+CSV_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def csv_separator(file: Path, lines: int = 20) -> str:
+    """The separator of a CSV file, one of :data:`CSV_SEPARATORS`, sniffed from its first
+    ``lines`` lines (``csv.Sniffer``); a comma where they do not tell (one column, empty)."""
+    import csv
+    import itertools
+
+    with open(file, encoding="utf-8", errors="replace", newline="") as fh:
+        sample = "".join(itertools.islice(fh, lines))
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(CSV_SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
+
+
 @app.command(epilog=SCORE_EXAMPLES)
 @guarded
 def score(
-    file: Path = typer.Argument(..., help="CSV or Parquet with columns i, j, A, B and "
-                                "optionally item"),
+    file: Path = typer.Argument(..., help="CSV (comma-, semicolon- or tab-separated) or "
+                                "Parquet with columns i, j, A, B and optionally item"),
     json_out: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
     n_boot: int = typer.Option(10_000, help="bootstrap resamples for the CI"),
     seed: int = typer.Option(0, help="bootstrap seed"),
@@ -532,6 +577,15 @@ def score(
     when the four pairs hold the same item ids, the ids are resampled jointly (paired scheme;
     correlators that share items covary); otherwise the pairs are resampled independently.
     The output says which scheme was used.
+
+    A CSV file of outcomes starts like this (values separated by commas, semicolons or tabs;
+    the columns in any order), here test item 0 under all four setting pairs:
+
+      i,j,item,A,B
+      1,1,0,1,1
+      1,2,0,1,0
+      2,1,0,0,1
+      2,2,0,1,1
     """
     import pandas as pd
     import pyarrow as pa
@@ -542,21 +596,26 @@ def score(
         raise UserError(f"file {file} does not exist")
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
-    kind = "Parquet" if file.suffix.lower() in (".parquet", ".pq") else "CSV"
+    kind, sep = "Parquet", None
     try:
         if file.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(file)
         elif file.suffix.lower() in (".csv", ".txt"):
-            frame = pd.read_csv(file)
+            kind, sep = "CSV", csv_separator(file)
+            frame = pd.read_csv(file, sep=sep, skipinitialspace=True)
         else:
             raise UserError(f"{file}: unknown file type {file.suffix!r}; allowed: .csv, .parquet")
     except (ValueError, OSError, pd.errors.ParserError, pa.ArrowException) as err:
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise UserError(f"{file} could not be read as {kind} ({reason})") from None
+        seen = f"{CSV_SEPARATORS[sep]}-separated: " if sep else ""
+        raise UserError(f"{file} could not be read as {kind} ({seen}{reason})") from None
+    read_as = f" (read as {CSV_SEPARATORS[sep]}-separated CSV)" if sep else ""
+    if sep and frame.shape[1] == 1:
+        read_as = read_as[:-1] + " with one column; separate values by commas, semicolons or tabs)"
     try:
         result = chsh.score_table(frame, n_boot=n_boot, seed=seed)
     except ValueError as err:
-        raise UserError(f"{file}: {err}") from None
+        raise UserError(f"{file}{read_as}: {err}") from None
     except TypeError as err:  # nested values (lists, structs) in a foreign table
         raise UserError(f"{file}: columns i, j, A, B must hold plain numbers ({err})") from None
     data = result.to_dict()
@@ -746,7 +805,9 @@ def lora(
     data_dir: Path | None = typer.Option(None, help="local task files: DIR/<task>/{train,test}"
                                          ".{csv,jsonl,parquet}"),
     cache_dir: Path | None = typer.Option(None, help="dataset cache (default ~/.cache/ncnet)"),
-    threads: int | None = typer.Option(None, help="torch CPU threads"),
+    threads: int | None = typer.Option(None, help="torch CPU threads per model",
+                                       show_default="torch's own: one per CPU core, or "
+                                       "$OMP_NUM_THREADS"),
     device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:N"),
     precision: str = typer.Option("fp32", help="fp32 | bf16 (autocast, CUDA only)"),
     slope_window: int = typer.Option(80, help="epochs over which μ∇S is averaged"),
@@ -764,6 +825,15 @@ def lora(
     """Train four pair models per LoRA rank and seed; S per rank (Tables 2, 4; Figures 3-5)."""
     if ctx.invoked_subcommand is not None:
         return
+    if suite in SUITES:  # before torch and the data stack load: a paper suite offline fails now
+        from ncnet.hub import hub_switch
+        from ncnet.tasks.text import unreachable_hub_tasks
+
+        missing = unreachable_hub_tasks(SUITES[suite].tasks, data_dir, cache_dir)
+        if missing:
+            raise UserError(f"suite {suite}: task(s) {', '.join(missing)} come from the Hugging "
+                            f"Face hub and are not cached here; {hub_switch()}, or give "
+                            "--data-dir DIR with DIR/<task>/{train,test}.csv")
     from ncnet.experiments.lora import LoraConfig
 
     if seeds < 1:

@@ -1,25 +1,34 @@
-"""CHSH S as a torchmetrics ``Metric``, for a user's own evaluation loop.
+"""CHSH S as a torchmetrics ``Metric``, for a user's own evaluation loop or LightningModule.
 
 ``CHSHScore`` collects per-item outcomes of Alice's and Bob's heads with their setting pair
-(i, j) and, in :meth:`CHSHScore.compute`, hands them to :func:`ncnet.chsh.score_items`, so the
-result is exactly what ``ncnet score`` and :func:`ncnet.chsh.score_table` give on the same
-items. States are lists concatenated across processes (``dist_reduce_fx="cat"``), the
-torchmetrics way, so the metric works under DDP. Needs the ``metrics`` extra
-(``pip install 'ncnet[metrics]'``).
+(i, j). Its results are exactly what ``ncnet score`` and :func:`ncnet.chsh.score_table` give
+on the same items (they come from :func:`ncnet.chsh.score_items`):
+
+- :meth:`CHSHScore.compute` returns S as a 0-dim float64 tensor, the torchmetrics way, so
+  ``self.log("val_S", metric)`` in Lightning works like for any metric (Lightning computes
+  and resets it at epoch end);
+- :meth:`CHSHScore.score` returns the full :class:`ncnet.chsh.ChshScore` (C, CI, test, ...);
+- :meth:`CHSHScore.compute_dict` returns S, its CI, the p-value of S > 2 and the four
+  correlators as 0-dim tensors, for ``self.log_dict``.
+
+States are lists concatenated across processes (``dist_reduce_fx="cat"``), so the metric
+works under DDP. Needs the ``metrics`` extra (``pip install 'ncnet[metrics]'``).
 
 >>> import torch
 >>> m = CHSHScore(n_boot=200)
 >>> for i, j in [(1, 1), (1, 2), (2, 1)]:
 ...     m.update(torch.tensor([True, True]), torch.tensor([True, True]), i, j)
 >>> m.update(torch.tensor([1, 1]), torch.tensor([-1, -1]), 2, 2)
->>> m.compute().S
-4.0
+>>> m.compute()
+tensor(4., dtype=torch.float64)
+>>> m.score().C.tolist()
+[[1.0, 1.0], [1.0, -1.0]]
+>>> sorted(m.compute_dict(prefix="val_"))[:4]
+['val_C11', 'val_C12', 'val_C21', 'val_C22']
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,13 +45,8 @@ __all__ = ["CHSHScore"]
 # whole numbers up to 2**53 are exact there.
 _MAX_ITEM_ID = 2**53
 
-
-class _Boxed:
-    """Carries a ChshScore through torchmetrics' compute wrapper, which clones the tensors of
-    a result and refuses frozen dataclasses; the score holds no tensors."""
-
-    def __init__(self, score: chsh.ChshScore) -> None:
-        self.score = score
+# The keys of CHSHScore.compute_dict, in order (before the prefix).
+DICT_KEYS = ("S", "ci_low", "ci_high", "p_value", "C11", "C12", "C21", "C22")
 
 
 def _outcomes(name: str, x: Any) -> torch.Tensor:
@@ -67,6 +71,18 @@ def _setting(name: str, x: Any, n: int) -> torch.Tensor:
     return torch.from_numpy(arr.astype(np.int64))
 
 
+def _check_unique_ids(ids: np.ndarray, pair: tuple[int, int]) -> None:
+    """An id twice in one pair since the last reset: almost always a missing ``reset()``."""
+    uniq, counts = np.unique(ids, return_counts=True)
+    if (counts > 1).any():
+        twice = uniq[counts > 1]
+        shown = ", ".join(str(int(v)) for v in twice[:5]) + (", ..." if twice.size > 5 else "")
+        raise ValueError(
+            f"CHSHScore.compute: item id(s) {shown} of pair (i={pair[0]}, j={pair[1]}) were "
+            "given more than once since the last reset(); call metric.reset() after each "
+            "evaluation (Lightning does when you self.log the metric object itself)")
+
+
 class CHSHScore(Metric):
     """CHSH statistic of paired per-item outcomes of two heads, over the four setting pairs.
 
@@ -78,12 +94,22 @@ class CHSHScore(Metric):
       setting) or a tensor with one value per item (one model evaluated under all four).
     - ``item``: optional integer item ids (one per item). Give them in every update or in
       none; when given they reach ``chsh.score_items(..., items=...)``, which resamples items
-      shared by the four pairs jointly.
+      shared by the four pairs jointly. An id may occur once per pair between two resets.
 
-    ``compute()`` returns the :class:`ncnet.chsh.ChshScore` that ``chsh.score_items`` returns
-    on the collected items: ``C``, ``S``, ``ci``, ``test`` (of S > 2), ``n_items``,
-    ``acc_a``/``acc_b``, ``gap_a``/``gap_b``, ``c_product`` and ``s_product``. ``n_boot``,
-    ``level`` and ``seed`` are passed on. All four pairs must have items by then.
+    Results (all four pairs must have items by then; computed once per accumulation, cached
+    until the next ``update`` or ``reset``, and gathered across processes under DDP):
+
+    - ``compute()``: S, a 0-dim float64 tensor on the metric's device.
+    - ``score()``: the :class:`ncnet.chsh.ChshScore` that ``chsh.score_items`` returns on the
+      collected items: ``C``, ``S``, ``ci``, ``test`` (of S > 2), ``n_items``,
+      ``acc_a``/``acc_b``, ``gap_a``/``gap_b``, ``c_product`` and ``s_product``.
+    - ``compute_dict(prefix="")``: 0-dim float64 tensors keyed ``S``, ``ci_low``, ``ci_high``
+      (the CI of S at ``level``), ``p_value`` (one-sided test of S > 2) and ``C11``, ``C12``,
+      ``C21``, ``C22``, each key after ``prefix``.
+
+    ``n_boot``, ``level`` and ``seed`` are passed on to the bootstrap. Like every torchmetrics
+    metric, the states pool until ``reset()``: call it after each evaluation (Lightning does
+    for a metric logged with ``self.log(name, metric)``).
 
     Calling the metric (``forward``) only updates it and returns ``None``: S needs all four
     pairs, which one batch rarely holds. Memory: four float64 numbers per item.
@@ -105,6 +131,7 @@ class CHSHScore(Metric):
         # Every state is float64, so is the empty tensor torchmetrics sends for a rank with no
         # data; gathering then never mixes dtypes across ranks.
         self.set_dtype(torch.float64)
+        self._score: chsh.ChshScore | None = None  # set with compute()'s cached S
 
     def update(self, correct_a: Any, correct_b: Any, i: Any, j: Any, item: Any = None) -> None:
         a = _outcomes("correct_a", correct_a)
@@ -127,7 +154,8 @@ class CHSHScore(Metric):
                                  f"(|id| <= 2**53); got {ids.size} of dtype {ids.dtype}")
             self.item.append(torch.from_numpy(ids.astype(np.float64)).to(self.device))
 
-    def compute(self) -> chsh.ChshScore:
+    def compute(self) -> torch.Tensor:
+        """S of the items collected since the last reset, a 0-dim float64 tensor."""
         def gathered(state: Any) -> np.ndarray:
             if isinstance(state, list):
                 state = torch.cat(state) if state else torch.empty(0, dtype=torch.float64)
@@ -142,19 +170,30 @@ class CHSHScore(Metric):
         kwargs: dict[str, Any] = {}
         if item.size:
             kwargs["items"] = [item[m].astype(np.int64) for m in masks]
-        return chsh.score_items([a[m] for m in masks], [b[m] for m in masks], n_boot=self.n_boot,
-                                level=self.level, seed=self.seed, **kwargs)
+            for ids, p in zip(kwargs["items"], chsh.PAIRS, strict=True):
+                _check_unique_ids(ids, p)
+        self._score = chsh.score_items([a[m] for m in masks], [b[m] for m in masks],
+                                       n_boot=self.n_boot, level=self.level, seed=self.seed,
+                                       **kwargs)
+        return torch.tensor(self._score.S, dtype=torch.float64, device=self.device)
 
-    def _wrap_compute(self, compute: Callable[..., Any]) -> Callable[..., Any]:
-        # torchmetrics' wrapper syncs states across processes, caches the result and restores
-        # the local states; the score passes through it boxed.
-        wrapped = super()._wrap_compute(lambda *a, **k: _Boxed(compute(*a, **k)))
+    def score(self) -> chsh.ChshScore:
+        """The full :class:`ncnet.chsh.ChshScore` of the items since the last reset."""
+        self.compute()  # torchmetrics' wrapper: gathered across processes, cached with S
+        assert self._score is not None
+        return self._score
 
-        @functools.wraps(compute)
-        def unboxed(*args: Any, **kwargs: Any) -> chsh.ChshScore:
-            return wrapped(*args, **kwargs).score
+    def compute_dict(self, prefix: str = "") -> dict[str, torch.Tensor]:
+        """S, ``ci_low``, ``ci_high``, ``p_value`` (S > 2) and ``C11`` .. ``C22`` as 0-dim
+        float64 tensors keyed ``prefix + name``, e.g. for Lightning's ``self.log_dict``."""
+        s = self.score()
+        values = [s.S, s.ci[0], s.ci[1], s.test["p_value"], *np.asarray(s.C).ravel()]
+        return {prefix + key: torch.tensor(float(v), dtype=torch.float64, device=self.device)
+                for key, v in zip(DICT_KEYS, values, strict=True)}
 
-        return unboxed
+    def reset(self) -> None:
+        super().reset()
+        self._score = None
 
     def forward(self, *args: Any, **kwargs: Any) -> None:
         """Update only (S needs all four pairs, which one batch rarely holds)."""

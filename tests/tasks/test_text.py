@@ -205,3 +205,33 @@ def test_clause_suite_is_registered():
 
     suite = get_suite("offline-clauses")
     assert suite.tasks == ("lexicon-sentiment", "first-clause", "bbc-topic", "last-clause")
+
+
+def test_unreachable_hub_tasks_lists_only_what_certainly_cannot_load(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    for var in ("NCNET_ALLOW_HUB", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    hf_cache = tmp_path / "hf-hub"
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(hf_cache))
+    cache, local = tmp_path / "cache", tmp_path / "local"
+    names = [*get_suite("paper-mixed").tasks, *get_suite("offline-mixed").tasks, "unregistered"]
+
+    def unreachable():
+        return text.unreachable_hub_tasks(names, data_dir=local, cache_dir=cache)
+
+    assert unreachable() == ["sst2", "commonsenseqa", "mrpc", "mathqa"]  # hub tasks only
+    (local / "mathqa").mkdir(parents=True)  # a local folder for the task
+    (cache / "tasks").mkdir(parents=True)
+    (cache / "tasks" / "commonsenseqa-test-0123456789ab.parquet").write_bytes(b"")  # ncnet's
+    assert unreachable() == ["sst2", "mrpc"]
+    (cache / "hf-datasets" / "nyu-mll___glue").mkdir(parents=True)  # the datasets cache
+    assert unreachable() == []
+    (cache / "hf-datasets" / "nyu-mll___glue").rmdir()
+    (hf_cache / "datasets--nyu-mll--glue").mkdir(parents=True)  # the hub cache
+    assert unreachable() == []
+    (hf_cache / "datasets--nyu-mll--glue").rmdir()
+    monkeypatch.setenv("NCNET_ALLOW_HUB", "1")  # the hub is on: load_task decides
+    assert unreachable() == []
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # ... unless the hub libraries are told not to
+    assert unreachable() == ["sst2", "mrpc"]

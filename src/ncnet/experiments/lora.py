@@ -29,7 +29,7 @@ from torch.nn import functional as F
 
 from ncnet.devices import check_device_name
 from ncnet.extras import require
-from ncnet.hub import hub_offline
+from ncnet.hub import hub_offline, hub_switch
 from ncnet.models.multitask import (
     LoraSpec,
     MultiTaskLora,
@@ -196,7 +196,7 @@ def load_tokenizer(model: str):
     except Exception as exc:
         raise ValueError(
             f"tokenizer of model {model!r} cannot be loaded offline: give a local directory "
-            f"or 'minilm' ({type(exc).__name__})"
+            f"or 'minilm', or {hub_switch()} ({type(exc).__name__})"
         ) from exc
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from ncnet.extras import require
-from ncnet.hub import hub_offline
+from ncnet.hub import hub_off, hub_offline, hub_switch
 from ncnet.tasks import offline
 from ncnet.tasks.suites import SUITES, Suite, get_suite  # noqa: F401  (re-exported)
 
@@ -103,6 +103,38 @@ TASKS: dict[str, TaskSpec] = {
         ),
     )
 }
+
+def unreachable_hub_tasks(names: tuple[str, ...] | list[str],
+                          data_dir: str | Path | None = None,
+                          cache_dir: str | Path | None = None) -> list[str]:
+    """The hub tasks among ``names`` that certainly cannot load here, found in milliseconds
+    with no data stack imported: the hub is off (:func:`ncnet.hub.hub_off`) and the task has
+    no folder in ``data_dir``, no split cached by ncnet, no entry in the datasets cache
+    (``cache_dir``/hf-datasets) and none in the Hugging Face hub cache. Unregistered names
+    and any task with some cached trace are left to :func:`load_task`, which can still fail.
+    """
+    import importlib.util
+
+    if not hub_off() or importlib.util.find_spec("datasets") is None:
+        return []  # the hub is on, or the lora extra is missing (load_task names it)
+    from huggingface_hub.constants import HF_HUB_CACHE  # datasets requires huggingface_hub
+
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    datasets_cache = cache / "hf-datasets"
+    cached = [p.name for p in datasets_cache.iterdir()] if datasets_cache.is_dir() else []
+    unreachable = []
+    for name in names:
+        spec = TASKS.get(name)
+        if spec is None or spec.source != "hub" or has_local(data_dir, name):
+            continue
+        repo = spec.hub_path or ""
+        if (any((cache / "tasks").glob(f"{name}-*.parquet"))
+                or any(repo.split("/")[-1] in entry for entry in cached)
+                or (Path(HF_HUB_CACHE) / f"datasets--{repo.replace('/', '--')}").exists()):
+            continue
+        unreachable.append(name)
+    return unreachable
+
 
 def get_task(name: str) -> TaskSpec:
     """The registered task ``name``; ValueError naming the allowed ones otherwise."""
@@ -178,8 +210,7 @@ def _hub_rows(spec: TaskSpec, split: str, cache_dir: Path):
     except Exception as exc:
         raise RuntimeError(
             f"task {spec.name!r}: dataset {spec.hub_path} ({spec.hub_config or 'default'}) "
-            f"not reachable: {type(exc).__name__}; set NCNET_ALLOW_HUB=1 with network, "
-            "or give data_dir"
+            f"not reachable: {type(exc).__name__}; {hub_switch()}, or give data_dir"
         ) from exc
 
 
