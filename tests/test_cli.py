@@ -348,3 +348,17 @@ def test_toy_names_tasks_that_did_not_learn(tmp_path):
     gate = json.loads((tmp_path / "summary.json").read_text())["by_hidden"]["2"]["learnability"]
     names = {toy.TASK_NAMES[h["task"]] for h in gate["heads"].values() if not h["learned"]}
     assert names and all(name in result.stdout for name in names)
+
+
+def test_score_without_spread_gives_no_p_zero(tmp_path):
+    """Issue 14: K = 8 shared items that all give T = 4. p >= 0.05 (the exact worst case
+    under S <= 2 is 0.75^8 = 0.10), an interval that is not a point, a warning naming K."""
+    rows = [(i, j, k, 1, 0 if (i, j) == (2, 2) else 1) for i in (1, 2) for j in (1, 2)
+            for k in range(8)]
+    path = tmp_path / "perfect.csv"
+    pd.DataFrame(rows, columns=["i", "j", "item", "A", "B"]).to_csv(path, index=False)
+    result = invoke("score", path, "--json")
+    d = json.loads(result.stdout)
+    assert d["S"] == 4.0 and d["test"]["p_value"] >= 0.05
+    assert d["ci"][1] - d["ci"][0] > 1.0
+    assert "warning: only K = 8 items" in result.stderr

@@ -753,8 +753,8 @@ def item_z_test(c: Any, n_items: Any, bound: float = LOCAL_BOUND) -> dict[str, A
     (:func:`ncnet.inference.binomial_sum_test`): ``Var(C_ij) = (1 - C~_ij**2) / N_ij`` with
     ``C~`` the correlators of largest likelihood that have ``S = bound``, so a pair at
     ``C = ±1`` still has variance and p is never 0 from a zero variance; ``z = (S - bound) /
-    SE``, ``p = 1 - Phi(z)``.  Its size at S = 2 was 0.048-0.057 at 30-150 items per pair and
-    with counts 30/60/150/500 (the plug-in SE gave 0.061-0.095).  Only valid when the pairs
+    SE``, ``p = 1 - Phi(z)``.  Its size at S = 2 was 0.044-0.058 at 30-150 items per pair and
+    with counts 30/60/150/500 (the plug-in SE gave 0.052-0.091).  Only valid when the pairs
     share no items; see :func:`paired_z_test` otherwise.  Returns ``{"test", "S", "se", "z",
     "p_value", "bound", "n", "warning"}`` (``n``: the smallest pair's item count; ``warning``
     a line naming it when it is below :data:`FEW_ITEMS`, else None).
@@ -788,7 +788,7 @@ def paired_z_test(paired: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
     independent whatever the covariance of the four correlators; the test is
     :func:`ncnet.inference.bounded_mean_test` on them (a likelihood ratio test referred to t
     with K - 1 df; ``se`` is the standard error under the most likely law with mean
-    ``bound``).  Size at S = 2: 0.045-0.058 at K = 30, 60, 150 (the z-test on sd(T) had
+    ``bound``).  Size at S = 2: 0.042-0.057 at K = 30, 60, 150 (the z-test on sd(T) had
     0.06-0.085 at K = 30).  Every T_k = 4 at K = 8 gives p = 0.07, not 0.  Same return keys
     as :func:`item_z_test`, ``n`` = K.
 

@@ -619,17 +619,19 @@ def score(
     except TypeError as err:  # nested values (lists, structs) in a foreign table
         raise UserError(f"{file}: columns i, j, A, B must hold plain numbers ({err})") from None
     data = result.to_dict()
+    if data["warning"]:
+        err_console.print(f"warning: {data['warning']}", highlight=False, soft_wrap=True)
     if json_out:
         from ncnet.store import strict_json
 
         sys.stdout.write(json.dumps(strict_json(data), indent=2) + "\n")
         return
     console.print(score_table_view(data))
-    units = (f"{data['ci_units']} shared items, resampled jointly across the four pairs"
+    units = (f"{data['ci_units']} shared items (the per-item sums T_k are the units)"
              if data["scheme"] == chsh.PAIRED_SCHEME else
-             "no item ids shared by the pairs, each pair resampled on its own")
-    console.print(f"CI scheme: {data['scheme']} ({units}); test: {data['test']['test']}",
-                  highlight=False)
+             "no item ids shared by the pairs, each pair on its own")
+    console.print(f"CI scheme: {data['scheme']} ({units}); test and interval: "
+                  f"{data['test']['test']}", highlight=False)
 
 
 def score_table_view(d: dict[str, Any]) -> Table:

@@ -143,7 +143,7 @@ def bounded_mean_test(values: Any, null: float, lo: float, hi: float) -> dict[st
     standard error under the most likely null law, ``z`` the statistic referred to t.
 
     Sizes at S = 2 (one-sided 5%, per-item CHSH sums on [-4, 4], 4,000 repetitions):
-    0.045-0.058 at K = 30, 60, 150 for the distributions that K allows (see
+    0.042-0.057 at K = 30, 60, 150 for the distributions of scripts/item_test_sizes.py (see
     ``tests/test_inference.py``). Every one of K = 8 items at T = 4 with null 2: the null law
     is 4 w.p. 3/4 and -4 w.p. 1/4 (Markov's worst case), var0 = 12, and p is 0.07, not 0:
 
