@@ -5,6 +5,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# PyTorch: constraints.txt pins torch==2.13.0. Where pip finds that pin offline (a local wheel
+# directory, as on these machines) it installs from there; elsewhere the pin is taken from the
+# public PyTorch CPU index, because PyPI's own torch wheel for Linux is the CUDA build (about
+# 500 MB plus the CUDA stack). Override with `make TORCH_INDEX=... test`, or TORCH_INDEX= to
+# take whatever your pip configuration gives.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_FROM = $$($(BIN)/python -m pip install --dry-run --quiet --no-index --no-deps \
+	torch==2.13.0 >/dev/null 2>&1 || { [ -n "$(TORCH_INDEX)" ] && \
+	echo --extra-index-url $(TORCH_INDEX); })
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 BASE_STAMP := $(VENV)/.installed-base
 FULL_STAMP := $(VENV)/.installed-full
@@ -15,11 +24,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(BASE_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[dev]'
+	$(PIP) $(TORCH_FROM) -e '.[dev]'
 	touch $@
 
 $(FULL_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[dev,lora,metrics,ray,bell]'
+	$(PIP) $(TORCH_FROM) -e '.[dev,lora,metrics,ray,bell]'
 	touch $@ $(BASE_STAMP)
 
 demo: $(BASE_STAMP)
