@@ -63,7 +63,7 @@ def test_help_ends_with_real_examples(path):
 
 def test_suite_and_task_names_come_from_the_registry():
     lora_help = help_text("lora")
-    assert len(SUITES) == 5
+    assert len(SUITES) == 6
     for suite in SUITES.values():
         assert suite.name in lora_help
         for task in suite.tasks:

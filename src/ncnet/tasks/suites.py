@@ -49,6 +49,12 @@ SUITES: dict[str, Suite] = {
             bob=("bbc-topic", "last-clause"),
         ),
         Suite(
+            name="offline-easy",
+            model="minilm",
+            alice=("lexicon-sentiment", "tense"),
+            bob=("bbc-topic", "noun-kind"),
+        ),
+        Suite(
             name="offline-compete",
             model="minilm",
             alice=("tense", "food-clause"),
