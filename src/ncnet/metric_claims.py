@@ -14,8 +14,11 @@ claims, each read here as a quantity with an interval and decided by :func:`ncne
    within :data:`DELTA_ACC` of its plateau are at most one level apart;
 
 and a **control** that is no claim of the paper: does S say anything the accuracies do not?
-(the partial Spearman correlation of S with accuracy given S_product, and the correlation of
-the excess S − S_product with accuracy).
+(the partial correlation of S with accuracy given S_product, Pearson, which decides, and
+Spearman, and the correlation of the excess S − S_product with accuracy). The partial
+Pearson decides because S and S_product are nearly linear in each other, while the ranks of
+cells tie massively (at large capacity every run has S = S_product = 2): on the toy, the rank
+partial correlation changed sign between two seeds.
 
 The data are **cells**: one per (resource level, unit), each with S, S_product and
 Acc_comb_avg (the mean of the 8 head accuracies of the 4 pair models). Two designs:
@@ -562,20 +565,20 @@ def claim_control(ctx: _Context, corr: Sequence[dict[str, Any]]) -> ClaimRow:
     part = _find(corr, "S~acc|S_product", "spearman")
     exc, exc_p = _find(corr, "excess~acc", "spearman"), _find(corr, "excess~acc", "pearson")
     part_p = _find(corr, "S~acc|S_product", "pearson")
-    reading = f"partial Spearman ρ(S, Acc | S_product) in {region} ({part['scheme']})"
+    reading = f"partial Pearson r(S, Acc | S_product) in {region} ({part['scheme']})"
     if ctx.why_not:
         return _undecided(CONTROL, reading, ctx.why_not)
     if part["constant_excess"]:
         return ClaimRow(CONTROL, reading, "S − S_product is the same in every cell",
                         "—", f"undecided (no added information: S − S_product is the same in "
                         f"all {part['cells']} cells, so S says nothing the accuracies do not)")
-    measured = (f"partial Spearman {part['r']:+.3f}, Pearson {part_p['r']:+.3f} "
-                f"{_fmt_ci(part_p['ci'])}; ρ(S − S_product, Acc) Spearman {exc['r']:+.3f} "
+    measured = (f"partial Pearson {part_p['r']:+.3f}, Spearman {part['r']:+.3f} "
+                f"{_fmt_ci(part['ci'])}; ρ(S − S_product, Acc) Spearman {exc['r']:+.3f} "
                 f"{_fmt_ci(exc['ci'])}, Pearson {exc_p['r']:+.3f} {_fmt_ci(exc_p['ci'])}")
-    verdict = ctx.verdict(part["ci"], region)
+    verdict = ctx.verdict(part_p["ci"], region)
     if verdict.startswith("undecided at"):
         verdict = f"{verdict}: no added information detected"
-    return ClaimRow(CONTROL, reading, measured, _fmt_ci(part["ci"]), verdict, part["ci"])
+    return ClaimRow(CONTROL, reading, measured, _fmt_ci(part_p["ci"]), verdict, part_p["ci"])
 
 
 def crossing_statistics(cells: Cells, n_boot: int = 2000, seed: int = 0,
