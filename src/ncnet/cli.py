@@ -451,29 +451,40 @@ def analyze(
                                "or `ncnet lora --trace-every K`"),
     n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs (toy)"),
 ) -> None:
-    """Gradient competition against S and the signalling gaps of a traced sweep.
+    """S as a metric (any stored sweep) and, for a traced sweep, gradient competition.
 
-    A toy sweep: per hidden size n; writes capacity-scan.png, competition.json and
-    competition.md into OUT. A LoRA sweep: per (rank, seed); writes competition.json.
+    S as a metric: per level S, accuracy and S_product with CIs, their correlations and the
+    paper's metric claims; writes metric_claims.csv, metric.json and metric.png into OUT.
+    Gradient competition against S and the gaps, for a toy sweep per hidden size n
+    (capacity-scan.png, competition.json, competition.md), for LoRA per (rank, seed)
+    (competition.json).
     """
     from ncnet.report import write_competition_report
     from ncnet.sweep import load_latest
 
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
-    experiment, config, records, _ = load_latest(out)
+    experiment, config, records, digest = load_latest(out)
+    if experiment.name not in ("toy", "lora"):
+        raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads toy and lora")
+    from ncnet.metric_report import metric_section  # "S as a metric": any stored sweep
+
+    _, metric_tables, metric_files = metric_section(out, experiment, config, digest, records,
+                                                    n_boot)
+    console.print(*(rich_table(t) for t in metric_tables))
+    console.print(f"wrote {', '.join(str(Path(out) / w) for w in metric_files)}")
     if experiment.name == "lora":
         _analyze_lora(out, records)
         return
-    if experiment.name != "toy":
-        raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads toy and lora")
     if not any("competition_22" in r for r in records):
         again = f"{out.name}-traced" if out.name else "traced"
         rerun = _traced_rerun(config, out.parent / again)
-        raise UserError(f"{out} holds no traced runs. Tracing changes no outcome but is part "
-                        f"of a sweep's config, so trace into a new directory: `{rerun}`, then "
-                        f"`ncnet analyze {out.parent / again}` (or use "
-                        "configs/capacity-scan.toml)")
+        err_console.print(f"no gradient-competition section: {out} holds no traced runs. "
+                          f"Tracing changes no outcome but is part of a sweep's config, so "
+                          f"trace into a new directory: `{rerun}`, then `ncnet analyze "
+                          f"{out.parent / again}` (or use configs/capacity-scan.toml)",
+                          highlight=False, soft_wrap=True, markup=False)
+        return
     scan, corr, written = write_competition_report(out, records, n_boot)
     t = Table(title="Gradient competition per hidden size (mean over runs)")
     for col in ("n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",
@@ -526,8 +537,10 @@ def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
 
     result = lora_competition(records, final_rows(records))
     if not result["groups"]:
-        raise UserError(f"{out} holds no complete (rank, seed) traced with `ncnet lora "
-                        "--trace-every K`")
+        err_console.print(f"no gradient-competition section: {out} holds no complete (rank, "
+                          "seed) traced with `ncnet lora --trace-every K`", markup=False,
+                          highlight=False, soft_wrap=True)
+        return
     t = Table(title="LoRA gradient competition per (rank, seed)")
     for col in ("rank", "seed", "S", "gap A2", "gap B2", "index 11/12/21/22",
                 "weighted 11/12/21/22"):

@@ -75,3 +75,11 @@ def test_analyze_a_traced_lora_directory(tiny_bert, tmp_path):
     (group,) = doc["groups"]
     assert group["rank"] == 1 and set(group["by_layer_22"]) == {"0", "1"}
     assert 0 <= group["competition_w_22"] <= 1
+    # "S as a metric": one rank, one seed decides nothing, and says so
+    import pandas as pd
+
+    verdicts = pd.read_csv(out / "metric_claims.csv")["verdict"].tolist()
+    # (the tiny model learns nothing in one epoch: the gate leaves its one cell out)
+    assert len(verdicts) == 6 and all(v.startswith("undecided (0 levels kept")
+                                      and "did not learn at r = 1, seed 1" in v
+                                      for v in verdicts), verdicts

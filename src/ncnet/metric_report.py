@@ -1,0 +1,133 @@
+"""The "S as a metric" section of ``ncnet analyze``: the cells of a stored toy or LoRA sweep,
+the claims of :mod:`ncnet.metric_claims` on them, and the files ``metric_claims.csv``,
+``metric.json`` and ``metric.png`` (no retraining: everything comes from the store).
+
+Toy: one cell per (hidden size n, run); a hidden size where some head's mean accuracy is not
+shown above chance (:func:`ncnet.experiments.toy.learnability_gate`) is left out. LoRA: one
+cell per (rank, seed) at the last epoch; a (rank, seed) where a task did not learn
+(:func:`ncnet.experiments.lora_summary.learnability_gate`) is left out; rank 0 (heads only)
+has no place on the log2-rank axis and is left out too. A LoRA config has one training-set
+size, so within one store the resource is the rank.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ncnet import metric_claims as mc
+from ncnet.experiments.base import TableData
+
+CSV_NAME = "metric_claims.csv"
+JSON_NAME = "metric.json"
+FIGURE_NAME = "metric.png"
+
+
+def toy_cells(records: Sequence[dict[str, Any]]) -> mc.Cells:
+    """Cells of a toy sweep: (hidden size, run), gated per hidden size."""
+    from ncnet.experiments.toy import learnability_gate
+
+    rows, gated = [], []
+    for n in sorted({r["hidden"] for r in records}):
+        sub = [r for r in records if r["hidden"] == n]
+        failed = learnability_gate(n, sub)["did_not_learn"]
+        gated += failed
+        rows += [{"level": n, "unit": r["run"], "S": r["S"], "S_product": r["S_product"],
+                  "acc": mc.comb_avg_accuracy(r), "learned": not failed} for r in sub]
+    return mc.make_cells("hidden size n", "n", "run", False, False, rows, gated)
+
+
+def lora_cells(experiment: Any, config: Any, digest: str,
+               records: Sequence[dict[str, Any]]) -> tuple[mc.Cells, list[str]]:
+    """Cells of a LoRA sweep: (rank, seed) at the last epoch, gated per cell; and notes
+    (rank 0 left out)."""
+    outputs = experiment.summarize(config, digest, list(records))
+    gate = outputs.doc.get("learnability") or {}
+    notes = []
+    if any(r["rank"] == 0 for r in outputs.rows):
+        notes.append("rank 0 (heads only) has no place on the log2-rank axis: left out")
+    rows = [{"level": r["rank"], "unit": r["seed"], "S": r["S"], "S_product": r["S_product"],
+             "acc": mc.comb_avg_accuracy(r), "learned": r.get("tasks_learned", True)}
+            for r in outputs.rows if r["rank"] > 0]
+    gated = [f["text"] for f in gate.get("did_not_learn", []) if f["rank"] > 0]
+    return mc.make_cells("LoRA rank r", "r", "seed", True, True, rows, gated), notes
+
+
+def metric_section(out: Path, experiment: Any, config: Any, digest: str,
+                   records: Sequence[dict[str, Any]], n_boot: int = 2000
+                   ) -> tuple[dict[str, Any], list[TableData], list[str]]:
+    """Compute the section for the sweep stored in ``out`` and write its files there.
+    Returns the result (:func:`ncnet.metric_claims.analyze`, with ``notes``), the console
+    tables and the names of the files written."""
+    from ncnet import plots
+    from ncnet.store import strict_json
+
+    if experiment.name == "lora":
+        cells, notes = lora_cells(experiment, config, digest, records)
+    else:
+        cells, notes = toy_cells(records), []
+    result = mc.analyze(cells, n_boot=n_boot)
+    result["notes"] = notes
+    rows = [c.csv_row() for c in result["claims"]]
+    import pandas as pd
+
+    pd.DataFrame(rows, columns=["claim", "reading", "measured", "interval", "verdict"]).to_csv(
+        out / CSV_NAME, index=False)
+    doc = {**result, "claims": [asdict(c) for c in result["claims"]]}
+    (out / JSON_NAME).write_text(json.dumps(strict_json(doc), indent=2) + "\n")
+    written = [CSV_NAME, JSON_NAME]
+    if any("S" in r for r in result["levels"]):
+        plots.metric_figure(result["levels"], {k: getattr(cells, k) for k in (
+            "level", "S", "S_product", "acc", "learned")}, cells.resource, cells.log_axis,
+            out / FIGURE_NAME)
+        written.append(FIGURE_NAME)
+    return result, tables(result), written
+
+
+def _ci(ci: Sequence[float] | None, digits: int = 3) -> str:
+    return "—" if ci is None else f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+
+
+def tables(result: dict[str, Any]) -> list[TableData]:
+    """The console tables: per level, the correlations, the claims."""
+    unit = result["unit"]
+    per_level = TableData(
+        f"S as a metric: per level ({result['resource']}; 95% CIs over {unit}s)",
+        ["level", f"{unit}s", "mean S", "Acc_comb_avg", "S_product"], [])
+    for r in result["levels"]:
+        if "S" not in r:
+            per_level.rows.append([f"{r['level']:g}", f"0 (+{r['left_out']} left out)",
+                                   "—", "—", "—"])
+            continue
+        left = f" (+{r['left_out']} left out)" if r["left_out"] else ""
+        per_level.rows.append([f"{r['level']:g}", f"{r['units']}{left}",
+                               f"{r['S']:.3f} {_ci(r['S_ci'])}",
+                               f"{r['acc']:.3f} {_ci(r['acc_ci'])}",
+                               f"{r['S_product']:.3f} {_ci(r['S_product_ci'])}"])
+    per_level.caption = "; ".join(result["left_out"] + result.get("notes", []))
+    corr = TableData("S as a metric: correlations with Acc_comb_avg (95% CIs)",
+                     ["measure", "Spearman", "Pearson"], [])
+    for measure, label in mc.MEASURES.items():
+        cells = [c for c in result["correlations"] if c["measure"] == measure]
+        by = {c["method"]: c for c in cells}
+        corr.rows.append([label, *(
+            "—" if by[m]["r"] != by[m]["r"] else f"{by[m]['r']:+.3f} {_ci(by[m]['ci'])}"
+            for m in ("spearman", "pearson"))])
+    if result["correlations"]:
+        corr.caption = result["correlations"][0]["scheme"]
+    claims = TableData("S as a metric: the paper's claims (metric_claims.csv)",
+                       ["claim", "reading", "measured", "interval", "verdict"],
+                       [[c.claim, c.reading, c.measured, c.interval, c.verdict]
+                        for c in result["claims"]])
+    claims.caption = (f"δ = {result['delta_s']:g} for 'about 2', δ_acc = "
+                      f"{result['delta_acc']:g} for the accuracy plateau; {result['split']}")
+    return [per_level, corr, claims]
+
+
+def summary_numbers(result: dict[str, Any]) -> dict[str, Any]:
+    """Verdicts by claim (for docs and tests)."""
+    return {c.claim: c.verdict for c in result["claims"]}
+
