@@ -74,7 +74,14 @@ ANALYZE_EXAMPLES = _examples(
 BENCH_TOY_EXAMPLES = _examples("ncnet bench toy", "ncnet bench toy --runs 10 --naive-models 1")
 BENCH_LORA_EXAMPLES = _examples("ncnet bench lora",
                                 "ncnet bench lora --rank 8 --train-size 96 --threads 1")
-LORA_EXAMPLES = _suites_text() + "\n\n" + _examples(
+LORA_TIMES = ("First try: `ncnet run configs/lora-quick.toml` (offline-easy, r = 1 and 8, 3 "
+              "epochs, 8 pair models: 14 min measured on 2 cores shared with other jobs at "
+              "load 6; not yet timed on an idle machine). "
+              "Full presets on 2 CPU cores: configs/offline-mixed.toml about 35-40 min, "
+              "configs/lora-metric-scan.toml about 1.5-2.6 h; the paper suites need a GPU "
+              "and the hub.")
+LORA_EXAMPLES = _suites_text() + "\n\n" + LORA_TIMES + "\n\n" + _examples(
+    "ncnet run configs/lora-quick.toml   # the first try",
     "ncnet lora --suite offline-mixed --ranks 1,2,4,8 --out runs/lora",
     "ncnet lora --seed 1 --seeds 3 --workers 2 --threads 1   # seeds 1, 2, 3",
     "ncnet lora --suite paper-mixed --device cuda --out runs/paper-mixed",
