@@ -81,7 +81,6 @@ LORA_TIMES = ("First try: `ncnet run configs/lora-quick.toml` (offline-easy, r =
               "configs/lora-metric-scan.toml about 1.5-2.6 h; the paper suites need a GPU "
               "and the hub.")
 LORA_EXAMPLES = _suites_text() + "\n\n" + LORA_TIMES + "\n\n" + _examples(
-    "ncnet run configs/lora-quick.toml   # the first try",
     "ncnet lora --suite offline-mixed --ranks 1,2,4,8 --out runs/lora",
     "ncnet lora --seed 1 --seeds 3 --workers 2 --threads 1   # seeds 1, 2, 3",
     "ncnet lora --suite paper-mixed --device cuda --out runs/paper-mixed",
