@@ -1,7 +1,9 @@
 # Two commands set up everything on a fresh machine:
 #   make demo   venv + install + the Figure 2 reproduction and its report in runs/demo/
-#   make test   venv + install (with the transformer, metrics, ray and bell extras), chromium
-#               where missing (root), then ruff, the import layers and the test suite
+#   make test   venv + install (with the transformer, metrics, ray, bell and docs extras),
+#               chromium where missing (root), then ruff, the import layers, the test suite
+#               and the docs site (`mkdocs build --strict`)
+#   make docs   venv + the docs extra, then the docs site (mkdocs.yml, docs/) into site/
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -17,8 +19,12 @@ TORCH_FROM = $$($(BIN)/python -m pip install --dry-run --quiet --no-index --no-d
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 BASE_STAMP := $(VENV)/.installed-base
 FULL_STAMP := $(VENV)/.installed-full
+DOCS_STAMP := $(VENV)/.installed-docs
+# The build reads the sources statically and fetches nothing; the variable silences
+# Material's banner about MkDocs 2.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test docs lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +34,13 @@ $(BASE_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(FULL_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) $(TORCH_FROM) -e '.[dev,lora,metrics,ray,bell]'
-	touch $@ $(BASE_STAMP)
+	$(PIP) $(TORCH_FROM) -e '.[dev,lora,metrics,ray,bell,docs]'
+	touch $@ $(BASE_STAMP) $(DOCS_STAMP)
+
+# The docs extra (mkdocs, Material, mkdocstrings) on top of whatever is installed already.
+$(DOCS_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) $(TORCH_FROM) -e '.[docs]'
+	touch $@
 
 demo: $(BASE_STAMP)
 	$(BIN)/ncnet toy --hidden 2,3,4 --runs 50 --epochs 5000 --out runs/demo
@@ -43,13 +54,17 @@ browser:
 	    >/dev/null) || echo "warning: apt-get could not install chromium" >&2; \
 	else echo "note: chromium is not installed; the browser test will skip" >&2; fi
 
-test: $(FULL_STAMP) browser
+test: $(FULL_STAMP) $(DOCS_STAMP) browser
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+	$(MKDOCS)
+
+docs: $(DOCS_STAMP)
+	$(MKDOCS)
 
 bench: $(BASE_STAMP)
 	$(BIN)/ncnet bench toy
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache site

@@ -1,7 +1,7 @@
 """The item tests and intervals at the sizes users have (issue 14): 30-150 items, uneven
 counts, near-perfect accuracy, S exactly 2, no spread. Simulation sizes are CI-sized (2,000
 repetitions, a few seconds each); every rate is asserted with its Clopper–Pearson interval in
-the message. The larger runs (4,000-20,000 repetitions) are in the README's statistics section
+the message. The larger runs (4,000-20,000 repetitions) are on docs/statistics.md
 and come from ``scripts/item_test_sizes.py``."""
 
 from __future__ import annotations

@@ -346,7 +346,7 @@ def toy_blocks(config: Any, records: Sequence[dict[str, Any]], summary: dict[str
                    "'some runs' as at least 2%, one run expected in 50. The README's verdict "
                    "table comes from 500 runs per size (`configs/paper-fig2-500.toml`)."),
         Block("p", "The paper gives no code or training settings; ours are listed above and "
-                   "documented in the README, where a sensitivity table shows how the "
+                   "documented in docs/figure2.md, and docs/sensitivity.md shows how the "
                    "numbers move with learning rate, loss, input encoding and initialisation."),
         Block("h2", "Why S can exceed 2 here, and the control"),
         Block("p", "The four correlators come from four different models, so there is no "
