@@ -66,6 +66,7 @@ REPORT_EXAMPLES = _examples("ncnet report runs/fig2", "ncnet report runs/lora")
 SCORE_EXAMPLES = _examples(
     "ncnet score my_outcomes.csv",
     "ncnet score my_outcomes.parquet --json --n-boot 2000 --seed 1",
+    "ncnet score my_outcomes.csv --expression chained-3,i3322   # any Bell expression",
 )
 ANALYZE_EXAMPLES = _examples(
     "ncnet analyze runs/capacity-scan --n-boot 5000   # toy: per hidden size n",
@@ -588,6 +589,11 @@ def score(
     json_out: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
     n_boot: int = typer.Option(10_000, help="bootstrap resamples for the CI"),
     seed: int = typer.Option(0, help="bootstrap seed"),
+    expression: str | None = typer.Option(
+        None, "--expression", metavar="NAME|FILE,...",
+        help="Bell expressions to score instead of CHSH, comma-separated (presets: `ncnet "
+             "bell list`, or .toml / .json files); settings i = 1..m_A, j = 1..m_B; p-values "
+             "Holm-adjusted across them"),
 ) -> None:
     """CHSH statistics of your own model's paired per-item outcomes.
 
@@ -596,6 +602,10 @@ def score(
     when the four pairs hold the same item ids, the ids are resampled jointly (paired scheme;
     correlators that share items covary); otherwise the pairs are resampled independently.
     The output says which scheme was used.
+
+    With --expression, each named Bell expression is scored instead (docs/bell-data.md):
+    its value V with the partner-averaged marginals, the spread of each marginal over the
+    partner settings, and the test of V above its local bound.
 
     A CSV file of outcomes starts like this (values separated by commas, semicolons or tabs;
     the columns in any order), here test item 0 under all four setting pairs:
@@ -615,6 +625,14 @@ def score(
         raise UserError(f"file {file} does not exist")
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
+    if expression is not None:
+        from ncnet.bell import BellInputError
+        from ncnet.cli_bell import parse_expressions
+
+        try:
+            expressions = parse_expressions(expression)
+        except BellInputError as err:
+            raise UserError(str(err)) from None
     kind, sep = "Parquet", None
     try:
         if file.suffix.lower() in (".parquet", ".pq"):
@@ -631,6 +649,8 @@ def score(
     read_as = f" (read as {CSV_SEPARATORS[sep]}-separated CSV)" if sep else ""
     if sep and frame.shape[1] == 1:
         read_as = read_as[:-1] + " with one column; separate values by commas, semicolons or tabs)"
+    if expression is not None:
+        return _score_expressions(expressions, frame, f"{file}{read_as}", n_boot, seed, json_out)
     try:
         result = chsh.score_table(frame, n_boot=n_boot, seed=seed)
     except ValueError as err:
@@ -651,6 +671,21 @@ def score(
              "no item ids shared by the pairs, each pair on its own")
     console.print(f"CI scheme: {data['scheme']} ({units}); test and interval: "
                   f"{data['test']['test']}", highlight=False)
+
+
+def _score_expressions(expressions: list[Any], frame: Any, source: str, n_boot: int, seed: int,
+                       json_out: bool) -> None:
+    """``ncnet score --expression``: :func:`ncnet.bell_score.score_many`, then the views."""
+    from ncnet.bell_score import score_many
+    from ncnet.cli_bell import print_scores
+
+    try:
+        scores = score_many(expressions, frame, n_boot=n_boot, seed=seed)
+    except ValueError as err:
+        raise UserError(f"{source}: {err}") from None
+    except TypeError as err:  # nested values (lists, structs) in a foreign table
+        raise UserError(f"{source}: columns i, j, A, B must hold plain numbers ({err})") from None
+    print_scores(scores, json_out)
 
 
 def score_table_view(d: dict[str, Any]) -> Table:

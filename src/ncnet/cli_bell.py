@@ -172,3 +172,96 @@ def bounds(
         typer.echo(json.dumps(e.bounds(level).to_json()))
         return
     console.print(_bounds_table(e, level))
+
+
+# ---- `ncnet score --expression`: the views (the statistics are in ncnet.bell_score) -------
+
+#: Most expressions one ``--expression`` takes.
+MAX_SCORED_EXPRESSIONS = 20
+
+
+def parse_expressions(text: str) -> list[BellExpression]:
+    """``"chsh,chained-3,my.toml"`` -> the expressions, in order; one-line errors."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise BellInputError("--expression is empty; give presets or files, comma-separated "
+                             f"(presets: {', '.join(preset_names())})")
+    if len(set(names)) != len(names):
+        raise BellInputError(f"--expression {text!r} names an expression twice")
+    if len(names) > MAX_SCORED_EXPRESSIONS:
+        raise BellInputError(f"--expression names {len(names)} expressions; the most allowed "
+                             f"is {MAX_SCORED_EXPRESSIONS}")
+    return [resolve_expression(n) for n in names]
+
+
+def _pm(x: float) -> str:
+    return f"{x:+.4f}"
+
+
+def score_views(d: dict[str, Any]) -> list[Table]:
+    """The tables of one expression's score (:meth:`ncnet.bell_score.ExpressionScore.to_dict`):
+    the pairs (items, C, accuracies, product prediction), then each side's settings
+    (partner-averaged marginal, accuracy spread over the partner settings, gaps with CIs)."""
+    from ncnet.fmt import format_p
+
+    b = d["bounds"]
+    holm = d["test"].get("p_holm")
+    holm_text = "" if holm is None else f" (Holm {format_p(holm)})"
+    title = (f"{d['expression']}: V = {d['V']:.4f}   95% CI [{d['ci'][0]:.4f}, "
+             f"{d['ci'][1]:.4f}]   p(V > {_num(b['local'])}) = "
+             f"{format_p(d['test']['p_value'])}{holm_text}")
+    pairs = Table(title=escape(title))
+    for col in ("pair", "items", "C", "acc A", "acc B", "C if independent"):
+        pairs.add_column(col, justify="right")
+    m_a, m_b = d["m_a"], d["m_b"]
+    for x in range(m_a):
+        for y in range(m_b):
+            pairs.add_row(f"({x + 1},{y + 1})", str(d["n_items"][x][y]), f"{d['C'][x][y]:.4f}",
+                          f"{d['acc_A'][x][y]:.4f}", f"{d['acc_B'][x][y]:.4f}",
+                          f"{d['C_product'][x][y]:.4f}")
+    quantum = ("—" if b["quantum"] is None else f"{_num(b['quantum'])} ({b['quantum_kind']})")
+    pairs.caption = escape(
+        f"V if independent {d['V_product']:.4f}; bounds: local {_num(b['local'])}, quantum "
+        f"{quantum}, no-signalling {_num(b['no_signalling'])}")
+    sides = Table(title="marginals per setting: partner-averaged <A_x>, <B_y>; accuracy "
+                        "spread over partner settings (max - min) and gaps to partner 1")
+    for col in ("setting", "marginal", "acc spread", "gaps [95% CI]"):
+        sides.add_column(col, justify="right")
+    for side, own, marg, spread, gaps, cis in (
+            ("A", m_a, d["marg_A"], d["signalling_spread_A"], d["signalling_gap_A"],
+             d["signalling_gap_A_ci"]),
+            ("B", m_b, d["marg_B"], d["signalling_spread_B"], d["signalling_gap_B"],
+             d["signalling_gap_B_ci"])):
+        for s in range(own):
+            partner = "j" if side == "A" else "i"
+            text = "; ".join(f"1-{t + 2}: {_pm(g)} [{_pm(ci[0])}, {_pm(ci[1])}]"
+                             for t, (g, ci) in enumerate(zip(gaps[s], cis[s], strict=True)))
+            sides.add_row(f"{side}{s + 1}", f"{marg[s]:+.4f}", f"{spread[s]:.4f}",
+                          escape(f"{partner} {text}" if text else "—"))
+    return [pairs, sides]
+
+
+def print_scores(scores: list[Any], json_out: bool) -> None:
+    """Print :class:`ncnet.bell_score.ExpressionScore` results as tables or one JSON list."""
+    dicts = [s.to_dict() for s in scores]
+    if json_out:
+        from ncnet.store import strict_json
+
+        typer.echo(json.dumps(strict_json(dicts), indent=2))
+        return
+    for d in dicts:
+        console.print(*score_views(d))
+        units = (f"{d['ci_units']} shared items, per-item sums T_k in "
+                 f"[{_num(d['item_sum_range'][0])}, {_num(d['item_sum_range'][1])}]"
+                 if d["scheme"] == "paired-items" else
+                 "no item ids shared by the pairs, each pair on its own")
+        console.print(escape(f"CI scheme: {d['scheme']} ({units}); test: {d['test']['test']}"),
+                      highlight=False)
+        if d["warning"]:
+            console.print(escape(f"warning: {d['warning']}"), highlight=False)
+        if d["ignored_rows"]:
+            console.print(f"{d['ignored_rows']} rows with settings beyond m_A = {d['m_a']}, "
+                          f"m_B = {d['m_b']} were left out", highlight=False)
+    if len(dicts) > 1:
+        console.print("p Holm: adjusted across the expressions scored together",
+                      highlight=False)

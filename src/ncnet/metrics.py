@@ -34,12 +34,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from ncnet import chsh
+from ncnet import bell_score, chsh
 from ncnet.extras import require
 
 Metric = require("torchmetrics").Metric
 
-__all__ = ["CHSHScore"]
+__all__ = ["BellScore", "CHSHScore"]
 
 # Item ids travel as float64 state (one dtype for every state, also on a rank with no data);
 # whole numbers up to 2**53 are exact there.
@@ -198,3 +198,102 @@ class CHSHScore(Metric):
     def forward(self, *args: Any, **kwargs: Any) -> None:
         """Update only (S needs all four pairs, which one batch rarely holds)."""
         self.update(*args, **kwargs)
+
+
+def _bell_setting(name: str, x: Any, n: int, m: int) -> torch.Tensor:
+    """Setting ``i`` (or ``j``) in 1..m: an int for the whole batch or one per item."""
+    arr = np.asarray(x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x)
+    if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, np.arange(1, m + 1))):
+        raise ValueError(f"BellScore.update: {name} must be a setting 1..{m} (an int or one per "
+                         f"item); got {arr.ravel()[:5].tolist()}")
+    arr = np.broadcast_to(arr.astype(np.int64), (n,)) if arr.ndim == 0 else arr.ravel()
+    if arr.size != n:
+        raise ValueError(f"BellScore.update: {name} has {arr.size} values for {n} items")
+    return torch.from_numpy(arr.astype(np.int64))
+
+
+class BellScore(CHSHScore):
+    """Any Bell expression's value V on paired per-item outcomes of two heads, over the
+    m_A x m_B setting pairs (:mod:`ncnet.bell_score`); ``CHSHScore`` is its CHSH case and
+    ``BellScore("chsh")`` gives the same numbers.
+
+    ``expression``: a :class:`ncnet.bell.BellExpression`, a preset name or an expression
+    file. ``update(correct_a, correct_b, i, j, item=None)`` as for :class:`CHSHScore`, with
+    ``i`` in 1..m_A and ``j`` in 1..m_B. ``compute()``: V as a 0-dim float64 tensor;
+    ``score()``: the :class:`ncnet.bell_score.ExpressionScore` (C, CI, test of V > local
+    bound, partner-averaged marginals, signalling spread and gaps); ``compute_dict(prefix)``:
+    ``V``, ``ci_low``, ``ci_high``, ``p_value`` and ``C{x}{y}``. Expressions with marginal
+    terms need item ids shared by all pairs (the paired scheme). The three bounds are not
+    computed here (``score().bounds`` holds the local one); see ``expression.bounds()``.
+
+    >>> import torch
+    >>> m = BellScore("chained-3", n_boot=100)
+    >>> for i in (1, 2, 3):
+    ...     for j in (1, 2, 3):
+    ...         m.update(torch.tensor([1, 1]), torch.tensor([1, 1]), i, j)
+    >>> m.compute()
+    tensor(4., dtype=torch.float64)
+    """
+
+    def __init__(self, expression: Any, n_boot: int = 10_000, level: float = 0.95,
+                 seed: int = 0, **kwargs: Any) -> None:
+        super().__init__(n_boot=n_boot, level=level, seed=seed, **kwargs)
+        from ncnet.bell import BellExpression, resolve_expression
+
+        self.expression = (expression if isinstance(expression, BellExpression)
+                           else resolve_expression(str(expression)))
+        self._bell: bell_score.ExpressionScore | None = None
+
+    def update(self, correct_a: Any, correct_b: Any, i: Any, j: Any, item: Any = None) -> None:
+        n = _outcomes("correct_a", correct_a).numel()
+        m_a, m_b = self.expression.m_a, self.expression.m_b
+        x = _bell_setting("i", i, n, m_a)
+        y = _bell_setting("j", j, n, m_b)
+        # CHSHScore's states, with the pair index over the m_A x m_B pairs
+        super().update(correct_a, correct_b, 1, 1, item)
+        self.pair[-1] = (m_b * (x - 1) + (y - 1)).to(device=self.device, dtype=torch.float64)
+
+    def compute(self) -> torch.Tensor:
+        """V of the items collected since the last reset, a 0-dim float64 tensor."""
+        def gathered(state: Any) -> np.ndarray:
+            if isinstance(state, list):
+                state = torch.cat(state) if state else torch.empty(0, dtype=torch.float64)
+            return state.detach().cpu().numpy()
+
+        a, b, pair, item = (gathered(s) for s in (self.a, self.b, self.pair, self.item))
+        if a.size == 0:
+            raise ValueError("BellScore.compute: no items yet; call update() first")
+        if item.size not in (0, a.size):
+            raise ValueError("BellScore.compute: item ids were given for only some items")
+        pairs = bell_score.setting_pairs(self.expression.m_a, self.expression.m_b)
+        masks = [pair == k for k in range(len(pairs))]
+        ids = None
+        if item.size:
+            ids = [item[m].astype(np.int64) for m in masks]
+            for k, p in zip(ids, pairs, strict=True):
+                _check_unique_ids(k, p)
+        self._bell = bell_score.score_pairs(
+            self.expression, [a[m] for m in masks], [b[m] for m in masks], items=ids,
+            n_boot=self.n_boot, level=self.level, seed=self.seed, with_bounds=False)
+        return torch.tensor(self._bell.value, dtype=torch.float64, device=self.device)
+
+    def score(self) -> bell_score.ExpressionScore:  # type: ignore[override]
+        """The full :class:`ncnet.bell_score.ExpressionScore` of the items since the last
+        reset."""
+        self.compute()
+        assert self._bell is not None
+        return self._bell
+
+    def compute_dict(self, prefix: str = "") -> dict[str, torch.Tensor]:
+        """``V``, ``ci_low``, ``ci_high``, ``p_value`` (V > local bound) and ``C{x}{y}`` as
+        0-dim float64 tensors keyed ``prefix + name``."""
+        s = self.score()
+        keys = ["V", "ci_low", "ci_high", "p_value"] + [
+            f"C{x}{y}" for x, y in bell_score.setting_pairs(s.expression.m_a, s.expression.m_b)]
+        values = [s.value, s.ci[0], s.ci[1], s.test["p_value"], *np.asarray(s.C).ravel()]
+        return {prefix + key: torch.tensor(float(v), dtype=torch.float64, device=self.device)
+                for key, v in zip(keys, values, strict=True)}
+
+    def reset(self) -> None:
+        super().reset()
+        self._bell = None
