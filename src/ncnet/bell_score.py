@@ -445,7 +445,10 @@ def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
     else:
         w = e.correlators.ravel()
         n_flat = n_items.ravel().astype(np.float64)
-        res = inference.binomial_sum_test(k_plus.ravel(), n_flat, w, local - e.constant)
+        # the test takes k = (1 + C) n / 2 as chsh.item_z_test does (equal to the count up
+        # to rounding), so that CHSH's numbers are reproduced to the last bit
+        k_test = ((1.0 + c) / 2.0 * n_items).ravel()
+        res = inference.binomial_sum_test(k_test, n_flat, w, local - e.constant)
         units = int(n_items.min())
         test = {"test": "score test of a sum of correlators (independent pairs, one-sided)",
                 "V": value, "se": res["se"], "z": res["z"], "p_value": res["p_value"],
