@@ -79,7 +79,7 @@ def test_hand_file_through_the_cli_with_an_expression_file(tmp_path):
     assert d["test"]["se"] == pytest.approx(math.sqrt(10 / 4)) and d["test"]["p_holm"] == (
         pytest.approx(d["test"]["p_value"], abs=1e-12))
     table = invoke("score", data, "--expression", expr, "--n-boot", "200")
-    assert table.exit_code == 0 and "V = 5.8333" in table.stdout and "K = 4" in table.stdout
+    assert table.exit_code == 0 and "V = 5.8333" in table.stdout and "K = 4" in table.stderr
 
 
 # ---- CHSH is its 2 x 2 case: the same numbers -----------------------------------------------
@@ -123,23 +123,23 @@ def test_cli_expression_chsh_matches_the_default_output(tmp_path):
     assert new["test"]["p_value"] == old["test"]["p_value"]
 
 
-def test_score_without_expression_prints_todays_chsh_view(tmp_path):
-    """The default output is today's: the CHSH table of chsh.score_table and the scheme line,
-    nothing else (checked byte for byte against main's `ncnet score` when this was built)."""
-    from rich.console import Console
-
-    from ncnet import cli
+def test_score_without_expression_takes_todays_chsh_path_only(tmp_path):
+    """Without --expression `ncnet score` runs today's code alone: the Bell scoring module is
+    never imported (so its output is today's, byte for byte; checked against main's `ncnet
+    score` on paired and independent files, tables and JSON, when this was built)."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
     path = tmp_path / "o.csv"
-    frame = _chsh_frame(2, True)
-    frame.to_csv(path, index=False)
-    got = invoke("score", path, "--n-boot", "300").stdout
-    d = chsh.score_table(frame, n_boot=300).to_dict()
-    console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    console.print(cli.score_table_view(d))
-    console.print(f"CI scheme: {d['scheme']} ({d['ci_units']} shared items, resampled jointly "
-                  f"across the four pairs); test: {d['test']['test']}", highlight=False)
-    assert got == console.export_text()
+    _chsh_frame(2, True).to_csv(path, index=False)
+    code = ("import sys; from typer.testing import CliRunner; from ncnet.cli import app; "
+            f"r = CliRunner().invoke(app, ['score', {str(path)!r}, '--n-boot', '50']); "
+            "print(r.exit_code, 'ncnet.bell_score' in sys.modules, 'S = ' in r.stdout)")
+    src = Path(__file__).resolve().parents[1] / "src"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env={"PYTHONPATH": str(src), "PATH": ""}, check=True)
+    assert out.stdout.split() == ["0", "False", "True"], out.stdout + out.stderr
 
 
 # ---- schemes, refusals, Holm ----------------------------------------------------------------

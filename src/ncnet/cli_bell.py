@@ -244,6 +244,10 @@ def score_views(d: dict[str, Any]) -> list[Table]:
 def print_scores(scores: list[Any], json_out: bool) -> None:
     """Print :class:`ncnet.bell_score.ExpressionScore` results as tables or one JSON list."""
     dicts = [s.to_dict() for s in scores]
+    for d in dicts:
+        if d["warning"]:
+            err_console.print(escape(f"warning: {d['expression']}: {d['warning']}"),
+                              highlight=False, soft_wrap=True)
     if json_out:
         from ncnet.store import strict_json
 
@@ -255,10 +259,9 @@ def print_scores(scores: list[Any], json_out: bool) -> None:
                  f"[{_num(d['item_sum_range'][0])}, {_num(d['item_sum_range'][1])}]"
                  if d["scheme"] == "paired-items" else
                  "no item ids shared by the pairs, each pair on its own")
-        console.print(escape(f"CI scheme: {d['scheme']} ({units}); test: {d['test']['test']}"),
+        console.print(escape(f"CI scheme: {d['scheme']} ({units}); test and interval: "
+                             f"{d['test']['test']}"),
                       highlight=False)
-        if d["warning"]:
-            console.print(escape(f"warning: {d['warning']}"), highlight=False)
         if d["ignored_rows"]:
             console.print(f"{d['ignored_rows']} rows with settings beyond m_A = {d['m_a']}, "
                           f"m_B = {d['m_b']} were left out", highlight=False)
