@@ -155,7 +155,8 @@ def test_independent_scheme_for_correlator_only_and_refused_with_marginal_terms(
     prods = (2 * frame.A - 1) * (2 * frame.B - 1)
     k = [int((prods[(frame.i == x) & (frame.j == y)] > 0).sum()) for x, y in
          bell_score.setting_pairs(3, 3)]
-    ref = inference.binomial_sum_test(np.array(k, dtype=float), [35] * 9, preset("chained-3").correlators.ravel(), 4.0)
+    ref = inference.binomial_sum_test(np.array(k, dtype=float), [35] * 9,
+                                      preset("chained-3").correlators.ravel(), 4.0)
     assert s.test["p_value"] == pytest.approx(ref["p_value"], rel=1e-12)
     assert s.test["se"] == pytest.approx(ref["se"], rel=1e-12)
     with pytest.raises(BellInputError, match="marginal terms.*paired scheme"):
