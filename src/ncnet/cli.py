@@ -359,6 +359,11 @@ def toy(
     record_every: int = typer.Option(50, help="store per-head losses every k epochs (0: off)"),
     trace_every: int = typer.Option(0, help="store the cosine of Alice's and Bob's gradients on "
                                     "the shared layer at epoch 1 and every k epochs (0: off)"),
+    tasks_a: str = typer.Option("bit1,xor", help="Alice's tasks of (X1, X2), comma-separated: "
+                                "bit1, bit2, xor, xnor, and, or, nand, nor"),
+    tasks_b: str = typer.Option("bit1,xor", help="Bob's tasks of (X3, X4), as --tasks-a"),
+    expression: str = typer.Option("chsh", help="Bell expressions scored per run, "
+                                   "comma-separated (`ncnet bell list`, or .toml / .json)"),
     out: Path = typer.Option(Path("runs/fig2"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
     executor: str | None = typer.Option(None, help="inline | pool | ray (default on the CPU "
@@ -374,7 +379,8 @@ def toy(
         hidden=parse_ints("--hidden", hidden), runs=runs, epochs=epochs, optimizer=optimizer,
         lr=lr, momentum=momentum, loss=loss, encoding=encoding, init=init, seed=seed,
         joint=joint, dtype=dtype, device=device, threads=threads, record_every=record_every,
-        trace_every=trace_every,
+        trace_every=trace_every, tasks_a=tasks_a.split(","), tasks_b=tasks_b.split(","),
+        expression=expression.split(","),
     )
     config = toy_config_from(values)
     try:

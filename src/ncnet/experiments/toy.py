@@ -16,20 +16,22 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ncnet import chsh, learnability
 from ncnet.devices import check_device_name, resolve_device
 from ncnet.models.settings import Init, Loss, Optimizer, TrainSettings
 from ncnet.tasks.bits import (
     N_INPUTS,
+    PAPER_TASKS,
     Encoding,
-    alice_targets,
-    bob_targets,
+    check_tasks,
     encode_inputs,
-    joint_targets,
-    pair_targets,
+    side_targets,
 )
+
+#: Most tasks per side (the Bell-family option set).
+MAX_TASKS = 8
 
 EXPERIMENT = "toy"
 JOINT_EXPERIMENT = "toy-joint"
@@ -38,8 +40,10 @@ IDENTITY_FIELDS = (
     "epochs", "optimizer", "lr", "momentum", "loss", "encoding", "init", "seed", "dtype",
     "record_every",  # changes what a record holds (loss curves), not its CHSH numbers
     "trace_every",  # likewise (gradient cosines); hashed only when on, so old hashes hold
+    "tasks_a", "tasks_b",  # hashed only when not the paper's, so old hashes hold
 )
-OPTIONAL_IDENTITY = {"trace_every": 0}
+OPTIONAL_IDENTITY = {"trace_every": 0, "tasks_a": list(PAPER_TASKS),
+                     "tasks_b": list(PAPER_TASKS)}
 """Identity fields added later, left out of the hash at these default values."""
 
 
@@ -72,6 +76,69 @@ class ToyConfig(BaseModel):
     trace_every: int = Field(
         default=0, ge=0, description="compare Alice's and Bob's gradients on the shared layer "
         "at epoch 1 and every k epochs (0: off)")
+    tasks_a: list[str] = Field(
+        default=list(PAPER_TASKS), description="Alice's tasks, functions of (X1, X2): bit1, "
+        "bit2, xor, xnor, and, or, nand, nor; 2 to 8 of them (setting x = position)")
+    tasks_b: list[str] = Field(
+        default=list(PAPER_TASKS), description="Bob's tasks, functions of (X3, X4), as for "
+        "tasks_a")
+    expression: list[str] = Field(
+        default=["chsh"], description="Bell expressions scored per run (presets or .toml / "
+        ".json files; settings up to the number of tasks); not part of the run's identity")
+
+    @field_validator("tasks_a", "tasks_b")
+    @classmethod
+    def _known_tasks(cls, v: list[str]) -> list[str]:
+        names = list(check_tasks(v, "tasks"))
+        if not 2 <= len(names) <= MAX_TASKS:
+            raise ValueError(f"give 2 to {MAX_TASKS} tasks per side; got {len(names)}")
+        return names
+
+    @field_validator("expression")
+    @classmethod
+    def _known_expressions(cls, v: list[str]) -> list[str]:
+        from ncnet.bell import resolve_expression
+
+        names = [n.strip() for n in v if n.strip()]
+        if not names or len(set(names)) != len(names):
+            raise ValueError("give one or more distinct Bell expressions")
+        for name in names:
+            resolve_expression(name)  # BellInputError is a ValueError: one line
+        return names
+
+    @model_validator(mode="after")
+    def _expressions_fit_the_tasks(self) -> ToyConfig:
+        for e in self.expressions():
+            if e.m_a > len(self.tasks_a) or e.m_b > len(self.tasks_b):
+                raise ValueError(
+                    f"expression {e.name} needs {e.m_a} tasks for Alice and {e.m_b} for Bob; "
+                    f"the run has {len(self.tasks_a)} and {len(self.tasks_b)} (--tasks-a, "
+                    "--tasks-b)")
+        if self.trace_every and not self.paper_design:
+            raise ValueError("trace_every works with the paper's tasks (bit1,xor) only")
+        return self
+
+    @property
+    def paper_design(self) -> bool:
+        """The paper's two tasks per side (the default), whose records are today's."""
+        return tuple(self.tasks_a) == PAPER_TASKS and tuple(self.tasks_b) == PAPER_TASKS
+
+    def expressions(self) -> list[Any]:
+        """The Bell expressions of ``expression``, resolved."""
+        from ncnet.bell import resolve_expression
+
+        return [resolve_expression(n) for n in self.expression]
+
+    @property
+    def scores_expressions(self) -> bool:
+        """Whether rows get expression columns (``E``, ``E_joint``): all but the paper's
+        design scored by CHSH alone, whose S is already the CHSH column."""
+        return not (self.paper_design and self.expression == ["chsh"])
+
+    def pair_codes(self) -> list[tuple[int, int]]:
+        """The pair models (x, y), row-major; the paper's design: :data:`ncnet.chsh.PAIRS`."""
+        return [(x, y) for x in range(1, len(self.tasks_a) + 1)
+                for y in range(1, len(self.tasks_b) + 1)]
 
     @field_validator("hidden")
     @classmethod
@@ -121,41 +188,61 @@ def _signed(correct: np.ndarray) -> np.ndarray:
     return np.where(correct, 1, -1).astype(np.int8)
 
 
-def pair_outcomes(correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair-model correctness (R, 4, N, 2) in pair order (1,1),(1,2),(2,1),(2,2) -> (A, B),
-    each ±1 of shape (R, 2, 2, N) indexed [run, i, j, item]."""
+def pair_outcomes(correct: np.ndarray, m_a: int = 2, m_b: int = 2
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Pair-model correctness (R, m_A m_B, N, 2) in row-major pair order ((1,1),(1,2),(2,1),
+    (2,2) for the paper) -> (A, B), each ±1 of shape (R, m_A, m_B, N) indexed [run, x, y,
+    item]."""
     r, _, n, _ = correct.shape
-    signed = _signed(correct).reshape(r, 2, 2, n, 2)
+    signed = _signed(correct).reshape(r, m_a, m_b, n, 2)
     return signed[..., 0], signed[..., 1]
 
 
-def joint_outcomes(correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Joint-model correctness (R, N, 4) with heads (α1, α2, β1, β2) -> (A, B) as in
-    :func:`pair_outcomes`, each setting pair read off the same model and the same inputs."""
+def joint_outcomes(correct: np.ndarray, m_a: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Joint-model correctness (R, N, m_A + m_B) with heads (α1 .. α_mA, β1 .. β_mB) -> (A, B)
+    as in :func:`pair_outcomes`, each setting pair read off the same model and inputs."""
     signed = _signed(correct)
-    a = np.stack([signed[:, :, 0], signed[:, :, 1]], axis=1)  # (R, 2, N)
-    b = np.stack([signed[:, :, 2], signed[:, :, 3]], axis=1)
-    r, n = signed.shape[0], signed.shape[1]
+    a = signed[:, :, :m_a].transpose(0, 2, 1)  # (R, m_A, N)
+    b = signed[:, :, m_a:].transpose(0, 2, 1)  # (R, m_B, N)
+    r, n, m_b = signed.shape[0], signed.shape[1], b.shape[1]
     return (
-        np.broadcast_to(a[:, :, None, :], (r, 2, 2, n)),
-        np.broadcast_to(b[:, None, :, :], (r, 2, 2, n)),
+        np.broadcast_to(a[:, :, None, :], (r, m_a, m_b, n)),
+        np.broadcast_to(b[:, None, :, :], (r, m_a, m_b, n)),
     )
 
 
 def pair_rows(a: np.ndarray, b: np.ndarray) -> list[dict[str, Any]]:
-    """CHSH columns of each run from outcomes (R, 2, 2, N): C's, S, head accuracies,
-    signalling gaps and the product-of-marginals prediction (:func:`ncnet.chsh.chsh_rows`)."""
-    return chsh.chsh_rows(a, b)
+    """CHSH columns of each run from outcomes (R, m_A, m_B, N): C's, S, head accuracies,
+    signalling gaps and the product-of-marginals prediction (:func:`ncnet.chsh.chsh_rows`) of
+    settings 1 and 2; with more tasks then every other pair's ``C{x}{y}`` and accuracies."""
+    rows = chsh.chsh_rows(a[:, :2, :2], b[:, :2, :2])
+    m_a, m_b = a.shape[1], a.shape[2]
+    if (m_a, m_b) == (2, 2):
+        return rows
+    c = np.mean(a * b, axis=-1)
+    acc_a, acc_b = np.mean(a > 0, axis=-1), np.mean(b > 0, axis=-1)
+    for r, row in enumerate(rows):
+        for x in range(1, m_a + 1):
+            for y in range(1, m_b + 1):
+                if x > 2 or y > 2:
+                    row[chsh.c_column(x, y)] = float(c[r, x - 1, y - 1])
+                    name_a, name_b = chsh.acc_columns(x, y)
+                    row[name_a] = float(acc_a[r, x - 1, y - 1])
+                    row[name_b] = float(acc_b[r, x - 1, y - 1])
+    return rows
 
 
 def joint_rows(a: np.ndarray, b: np.ndarray) -> list[dict[str, Any]]:
-    """Control columns of each run: ``C11_joint`` .. ``C22_joint``, ``S_joint`` and the four
-    heads' accuracies ``acc_joint_A1`` .. ``acc_joint_B2``."""
-    rows = chsh.chsh_rows(a, b, suffix="_joint", accuracies=False)
+    """Control columns of each run: ``C11_joint`` .. ``C22_joint``, ``S_joint`` (settings 1
+    and 2) and every head's accuracy ``acc_joint_A1`` .. ``acc_joint_B{m_B}``."""
+    rows = chsh.chsh_rows(a[:, :2, :2], b[:, :2, :2], suffix="_joint", accuracies=False)
+    m_a, m_b = a.shape[1], a.shape[2]
     for r, row in enumerate(rows):
-        for t in (1, 2):
-            row[f"acc_joint_A{t}"] = float((a[r, t - 1, 0] > 0).mean())
-            row[f"acc_joint_B{t}"] = float((b[r, 0, t - 1] > 0).mean())
+        for t in range(1, max(m_a, m_b) + 1):
+            if t <= m_a:
+                row[f"acc_joint_A{t}"] = float((a[r, t - 1, 0] > 0).mean())
+            if t <= m_b:
+                row[f"acc_joint_B{t}"] = float((b[r, 0, t - 1] > 0).mean())
     return rows
 
 
@@ -251,7 +338,8 @@ def train_pair_runs(
     runs: Sequence[tuple[int, int]],
     progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Train the four pair models of each (hidden, run) as one batch; one record per run.
+    """Train the pair models of each (hidden, run) as one batch (four for the paper's tasks,
+    m_A x m_B in general); one record per run.
 
     A record holds ``key``, ``hidden``, ``run``, the columns of :func:`pair_rows`,
     ``outcomes`` (per pair model "ij", Alice's and Bob's ±1 outcomes on the 16 inputs as
@@ -261,11 +349,15 @@ def train_pair_runs(
     if not runs:
         return []
     _prepare_torch(config)
-    targets = np.stack([pair_targets(i, j) for i, j in chsh.PAIRS]).astype(np.float64)
-    result = _train(config, runs, chsh.PAIRS, targets, progress, config.trace_every)
-    correct = result.correct.numpy().reshape(len(runs), 4, *targets.shape[1:])
-    a, b = pair_outcomes(correct)
-    curves = _curves(result, len(runs), 4)
+    codes = config.pair_codes()
+    m_a, m_b = len(config.tasks_a), len(config.tasks_b)
+    alice, bob = side_targets(config.tasks_a, "A"), side_targets(config.tasks_b, "B")
+    targets = np.stack([np.stack([alice[x - 1], bob[y - 1]], axis=1)
+                        for x, y in codes]).astype(np.float64)
+    result = _train(config, runs, codes, targets, progress, config.trace_every)
+    correct = result.correct.numpy().reshape(len(runs), len(codes), *targets.shape[1:])
+    a, b = pair_outcomes(correct, m_a, m_b)
+    curves = _curves(result, len(runs), len(codes))
     traces = _traces(result, runs)
     a_text, b_text = chsh.pm_strings(a), chsh.pm_strings(b)  # (R, 2, 2) each
     out = []
@@ -275,7 +367,7 @@ def train_pair_runs(
         rec.update(row)
         rec["outcomes"] = {
             f"{i}{j}": {"A": a_text[r, i - 1, j - 1], "B": b_text[r, i - 1, j - 1]}
-            for i, j in chsh.PAIRS
+            for i, j in codes
         }
         if curves[r] is not None:
             rec["loss_curves"] = curves[r]
@@ -295,18 +387,22 @@ def train_joint_runs(
     if not runs:
         return []
     _prepare_torch(config)
-    targets = joint_targets()
+    m_a = len(config.tasks_a)
+    targets = np.concatenate([side_targets(config.tasks_a, "A"),
+                              side_targets(config.tasks_b, "B")]).T  # (16, m_A + m_B)
     result = _train(config, runs, [JOINT_CODE], targets[None].astype(np.float64), progress)
     correct = result.correct.numpy().reshape(len(runs), *targets.shape)
-    a, b = joint_outcomes(correct)
-    heads_text = chsh.pm_strings(_signed(correct).transpose(0, 2, 1))  # (R, 4 heads)
+    a, b = joint_outcomes(correct, m_a)
+    heads_text = chsh.pm_strings(_signed(correct).transpose(0, 2, 1))  # (R, heads)
+    head_names = [f"A{x}" for x in range(1, m_a + 1)] + [
+        f"B{y}" for y in range(1, len(config.tasks_b) + 1)]
     out = []
     for r, row in enumerate(joint_rows(a, b)):
         hidden, run = runs[r]
         rec: dict[str, Any] = {"key": run_key(hidden, run), "hidden": hidden, "run": run}
         rec.update(row)
         rec["joint_outcomes"] = {
-            name: heads_text[r, h] for h, name in enumerate(("A1", "A2", "B1", "B2"))
+            name: heads_text[r, h] for h, name in enumerate(head_names)
         }
         out.append(rec)
     return out
@@ -333,7 +429,9 @@ FRACTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
 }
 
 
-def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str, Any]:
+def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000,
+              tasks: tuple[Sequence[str], Sequence[str]] = (PAPER_TASKS, PAPER_TASKS)
+              ) -> dict[str, Any]:
     """Per hidden size (key ``str(n)``): S statistics with a Student-t CI of the mean over
     runs (:func:`ncnet.chsh.mean_s_interval`; the percentile bootstrap beside it as
     ``ci_bootstrap``) and a one-sided t-test of mean S > 2 (p Holm-adjusted across the hidden
@@ -377,7 +475,7 @@ def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str,
         elif "S_joint" in sub[0]:
             sj = np.array([r["S_joint"] for r in sub if "S_joint" in r])
             entry["S_joint"] = _describe(sj, n_boot)
-        entry["learnability"] = learnability_gate(n, sub)
+        entry["learnability"] = learnability_gate(n, sub, *tasks)
         by_n[str(n)] = entry
     tested = [e["S_test"] for e in by_n.values() if e["S_test"] is not None]
     for test, p in zip(tested, chsh.holm([t["p_value"] for t in tested]), strict=True):
@@ -388,8 +486,25 @@ def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 10_000) -> dict[str,
 TASK_NAMES = {"A1": "α1 (X1)", "A2": "α2 (X1 xor X2)", "B1": "β1 (X3)", "B2": "β2 (X3 xor X4)"}
 """The task of each head: Alice's setting i, Bob's setting j (:mod:`ncnet.tasks.bits`)."""
 
+_TASK_TEXT = {"bit1": "{u}", "bit2": "{v}", "xor": "{u} xor {v}", "xnor": "{u} xnor {v}",
+              "and": "{u} and {v}", "or": "{u} or {v}", "nand": "{u} nand {v}",
+              "nor": "{u} nor {v}"}
 
-def learnability_gate(hidden: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+
+def task_names(tasks_a: Sequence[str] = PAPER_TASKS, tasks_b: Sequence[str] = PAPER_TASKS
+               ) -> dict[str, str]:
+    """Head -> its task in words, e.g. ``{"A1": "α1 (X1)", ...}`` (:data:`TASK_NAMES` for the
+    paper's tasks)."""
+    out = {f"A{x}": f"α{x} ({_TASK_TEXT[t].format(u='X1', v='X2')})"
+           for x, t in enumerate(tasks_a, start=1)}
+    out.update({f"B{y}": f"β{y} ({_TASK_TEXT[t].format(u='X3', v='X4')})"
+                for y, t in enumerate(tasks_b, start=1)})
+    return out
+
+
+def learnability_gate(hidden: int, rows: Sequence[dict[str, Any]],
+                      tasks_a: Sequence[str] = PAPER_TASKS,
+                      tasks_b: Sequence[str] = PAPER_TASKS) -> dict[str, Any]:
     """The learnability gate of one hidden size (:mod:`ncnet.learnability`): per head of the
     four pair models (by accuracy column) its :func:`ncnet.learnability.run_gate` over the
     runs ``rows``, chance = max(0.5, majority rate of its truth table) = 0.5;
@@ -401,24 +516,28 @@ def learnability_gate(hidden: int, rows: Sequence[dict[str, Any]]) -> dict[str, 
     heads: dict[str, Any] = {}
     failures: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     at_chance = np.zeros(len(rows), dtype=bool)
-    for i, j in chsh.PAIRS:
+    names = task_names(tasks_a, tasks_b)
+    targets = {"A": side_targets(tasks_a, "A"), "B": side_targets(tasks_b, "B")}
+    for i, j in [(x, y) for x in range(1, len(tasks_a) + 1) for y in range(1, len(tasks_b) + 1)]:
         for side, t, column in (("A", i, chsh.acc_columns(i, j)[0]),
                                 ("B", j, chsh.acc_columns(i, j)[1])):
             if not rows or not all(column in r for r in rows):
                 continue
             acc = np.array([r[column] for r in rows], dtype=np.float64)
-            labels = (alice_targets() if side == "A" else bob_targets())[t - 1]
+            labels = targets[side][t - 1]
             chance = learnability.chance_level(np.bincount(labels, minlength=2).tolist())
             gate = learnability.run_gate(acc, N_INPUTS, chance)
             heads[column] = {"task": f"{side}{t}", "pair": [i, j], **gate}
+            if names[f"{side}{t}"] != TASK_NAMES.get(f"{side}{t}"):
+                heads[column]["task_name"] = names[f"{side}{t}"]
             at_chance |= acc <= chance
             if not gate["learned"]:
                 failures.setdefault(f"{side}{t}", []).append((f"pair model ({i}, {j})", gate))
     return {
         "at": f"n = {hidden}",
         "heads": heads,
-        "did_not_learn_tasks": [TASK_NAMES[t] for t in sorted(failures)],
-        "did_not_learn": [learnability.did_not_learn(TASK_NAMES[t], f"n = {hidden}", f)
+        "did_not_learn_tasks": [names[t] for t in sorted(failures)],
+        "did_not_learn": [learnability.did_not_learn(names[t], f"n = {hidden}", f)
                           for t, f in sorted(failures.items())],
         "runs": len(rows),
         "runs_with_a_head_at_chance": int(at_chance.sum()) if heads else None,
@@ -466,8 +585,9 @@ def run_bytes(config: ToyConfig) -> int:
     over for temporaries)."""
     item = 8 if config.dtype == "float64" else 4
     h, n, d = max(config.hidden), 16, 4
+    m_a, m_b = len(config.tasks_a), len(config.tasks_b)
     per_model = []
-    for k, models in ((2, 4), (4, 1 if config.joint else 0)):
+    for k, models in ((2, m_a * m_b), (m_a + m_b, 1 if config.joint else 0)):
         params = h * (d + 1) + k * (h + 1)
         per_model.append(models * (8 * params + n * (4 * h + 4 * k + h * k)))
     return 2 * item * max(per_model)
@@ -490,7 +610,13 @@ def runs_per_batch(config: ToyConfig, device: str) -> int:
 def collect_toy(config: ToyConfig, pairs: dict[str, dict[str, Any]],
                 joint: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Stored records of the runs ``config`` asks for, pair and joint columns merged by key,
-    in sweep order; runs not (yet) stored are left out."""
+    in sweep order; runs not (yet) stored are left out. Outside the paper's design scored by
+    CHSH alone, each record also gets the expression columns of
+    :func:`ncnet.experiments.toy_bell.expression_columns`."""
+    from ncnet.experiments import toy_bell
+
+    expressions = config.expressions() if config.scores_expressions else []
+    m_a, m_b = len(config.tasks_a), len(config.tasks_b)
     merged = []
     for hidden, run in planned_runs(config):
         key = run_key(hidden, run)
@@ -499,6 +625,8 @@ def collect_toy(config: ToyConfig, pairs: dict[str, dict[str, Any]],
         rec = {"experiment": EXPERIMENT, "seed": config.seed, **pairs[key]}
         if config.joint and key in joint:
             rec.update({k: v for k, v in joint[key].items() if k not in rec})
+        if expressions:
+            rec.update(toy_bell.expression_columns(rec, expressions, m_a, m_b))
         merged.append(rec)
     return merged
 
@@ -536,7 +664,12 @@ def console_tables(summary: dict[str, Any]) -> list:
         c_table.rows.append([n, *(format_num(e[chsh.c_column(i, j)]["mean"])
                                   for i, j in chsh.PAIRS),
                              format_num(e["S_product"]["mean"])])
-    return [s_table, c_table, *learnability_tables(summary)]
+    tables = [s_table, c_table, *learnability_tables(summary)]
+    if any(e.get("bell") for e in summary.values()):
+        from ncnet.experiments import toy_bell
+
+        tables.append(toy_bell.console_table(summary))
+    return tables
 
 
 def learnability_tables(summary: dict[str, Any]) -> list:
@@ -559,7 +692,7 @@ def learnability_tables(summary: dict[str, Any]) -> list:
         heads = g["heads"].values()
         table.rows.append([n, f"{sum(h['learned'] for h in heads)} of {len(heads)}",
                            f"{g['runs_with_a_head_at_chance']} of {g['runs']}"])
-        failed.rows += [[n, TASK_NAMES[h["task"]], "({}, {})".format(*h["pair"]),
+        failed.rows += [[n, h.get("task_name", TASK_NAMES.get(h["task"], h["task"])), "({}, {})".format(*h["pair"]),
                          f"{h['accuracy']:.2f} [{h['ci'][0]:.2f}, {h['ci'][1]:.2f}]",
                          f"{h['chance']:.2f}"] for h in heads if not h["learned"]]
     return [table, failed] if failed.rows else [table]
@@ -629,7 +762,13 @@ class ToyExperiment:
     def summarize(self, config: ToyConfig, digest: str, records: Sequence[dict[str, Any]]):
         from ncnet.experiments.base import Outputs
 
-        summary = summarize(records)
+        summary = summarize(records, tasks=(config.tasks_a, config.tasks_b))
+        if config.scores_expressions and records:
+            from ncnet.experiments import toy_bell
+
+            bell = toy_bell.summarize_expressions(records, config.expressions())
+            for n, entry in bell.items():
+                summary[n]["bell"] = entry
         return Outputs(rows=list(records), summary=summary, doc=summary_json(config, summary))
 
     def headline(self, result: Any) -> str:
