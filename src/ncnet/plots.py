@@ -373,4 +373,43 @@ def metric_figure(levels: Sequence[dict[str, Any]], cells: dict[str, Any], resou
     fig.suptitle("Figure 5 with intervals: is S a measure of generalization?", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+
+
+def bell_figure(records: Sequence[dict[str, Any]], summary: dict[str, Any], name: str,
+                path: Path) -> None:
+    """Figure 2a for a Bell expression ``name``: V of every run per hidden size (jittered),
+    the joint control's V, the mean with its 95% t-interval, and the local, quantum and
+    no-signalling bounds (``summary[n]["bell"][name]``)."""
+    sizes = [int(n) for n in summary if name in summary[n].get("bell", {})]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    rng = np.random.default_rng(0)
+    bounds = summary[str(sizes[0])]["bell"][name]["bounds"]
+    for k, n in enumerate(sizes):
+        v = np.array([r[name] for r in records if r["hidden"] == n and name in r])
+        ax.scatter(k + rng.uniform(-0.18, 0.18, len(v)) - 0.12, v, s=16, alpha=0.7,
+                   color="#4c72b0", label="pair models" if k == 0 else None)
+        vj = np.array([r[f"{name}_joint"] for r in records
+                       if r["hidden"] == n and f"{name}_joint" in r])
+        if len(vj):
+            ax.scatter(k + rng.uniform(-0.1, 0.1, len(vj)) + 0.25, vj, s=18, marker="x",
+                       color="#dd8452", alpha=0.8,
+                       label="joint control (one model, all heads)" if k == 0 else None)
+        e = summary[str(n)]["bell"][name]["V"]
+        ax.errorbar(k - 0.12, e["mean"], yerr=[[e["mean"] - e["ci"][0]], [e["ci"][1] - e["mean"]]],
+                    fmt="D", color="black", ms=5, capsize=4, zorder=5,
+                    label="mean, 95% t-interval" if k == 0 else None)
+    ax.axhline(bounds["local"], color="red", ls="--", lw=1.2,
+               label=f"local bound {bounds['local']:.4g}")
+    if bounds["quantum"] is not None:
+        kind = "" if bounds["quantum_kind"] == "exact" else " (NPA upper bound)"
+        ax.axhline(bounds["quantum"], color="blue", ls="-.", lw=1.2,
+                   label=f"quantum {bounds['quantum']:.4g}{kind}")
+    ax.axhline(bounds["no_signalling"], color="grey", ls=":", lw=1,
+               label=f"no-signalling {bounds['no_signalling']:.4g}")
+    ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
+    ax.set_ylabel(f"{name} V")
+    ax.set_title(f"{name}: V over runs per hidden size")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
     plt.close(fig)

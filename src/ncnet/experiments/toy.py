@@ -692,7 +692,8 @@ def learnability_tables(summary: dict[str, Any]) -> list:
         heads = g["heads"].values()
         table.rows.append([n, f"{sum(h['learned'] for h in heads)} of {len(heads)}",
                            f"{g['runs_with_a_head_at_chance']} of {g['runs']}"])
-        failed.rows += [[n, h.get("task_name", TASK_NAMES.get(h["task"], h["task"])), "({}, {})".format(*h["pair"]),
+        failed.rows += [[n, h.get("task_name", TASK_NAMES.get(h["task"], h["task"])),
+                         "({}, {})".format(*h["pair"]),
                          f"{h['accuracy']:.2f} [{h['ci'][0]:.2f}, {h['ci'][1]:.2f}]",
                          f"{h['chance']:.2f}"] for h in heads if not h["learned"]]
     return [table, failed] if failed.rows else [table]
