@@ -66,7 +66,7 @@ REPORT_EXAMPLES = _examples("ncnet report runs/fig2", "ncnet report runs/lora")
 SCORE_EXAMPLES = _examples(
     "ncnet score my_outcomes.csv",
     "ncnet score my_outcomes.parquet --json --n-boot 2000 --seed 1",
-    "ncnet score my_outcomes.csv --expression chained-3,i3322   # any Bell expression",
+    "ncnet score my_outcomes.csv --expression chained-3,i3322   # Bell family",
 )
 ANALYZE_EXAMPLES = _examples(
     "ncnet analyze runs/capacity-scan --n-boot 5000   # toy: per hidden size n",
