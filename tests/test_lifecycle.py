@@ -45,18 +45,48 @@ def child_env(**extra):
     return env
 
 
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+def stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, parent pid, start time in clock ticks) of ``pid``, None if it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            fields = f.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return False
+        return None
+    return fields[0], int(fields[1]), int(fields[19])
 
 
-def marked(marker: str) -> dict[int, str]:
-    """Live processes whose environment holds ``MARK=marker``: pid -> command line."""
-    found = {}
+def alive(pid: int, started: int | None = None) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not), and is the process
+    that started at ``started`` if given (not a reused pid)."""
+    info = stat(pid)
+    return info is not None and info[0] != "Z" and started in (None, info[2])
+
+
+def descendants(pid: int) -> dict[int, int]:
+    """Every process below ``pid`` now: pid -> start time."""
+    stats = {int(e.name): stat(int(e.name)) for e in Path("/proc").iterdir() if e.name.isdigit()}
+    below, todo = {}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, info in stats.items():
+            if info is not None and info[1] == parent and child not in below:
+                below[child] = info[2]
+                todo.append(child)
+    return below
+
+
+def command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+    except OSError:
+        return "?"
+
+
+def marked(marker: str, tree: dict[int, int] | None = None) -> dict[int, str]:
+    """Live processes of a run: those whose environment holds ``MARK=marker``, and those of
+    ``tree`` (pid -> start time, from :func:`descendants`; some processes overwrite their
+    environment block with their title, Ray's agents do): pid -> command line."""
+    found = {pid: command(pid) for pid, started in (tree or {}).items() if alive(pid, started)}
     needle = f"{MARK}={marker}".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -64,11 +94,10 @@ def marked(marker: str) -> dict[int, str]:
         try:
             if needle not in (entry / "environ").read_bytes().split(b"\0"):
                 continue
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:  # gone meanwhile, or not ours to read
             continue
         if alive(int(entry.name)):
-            found[int(entry.name)] = command.strip()[:120]
+            found[int(entry.name)] = command(int(entry.name))
     return found
 
 
@@ -98,7 +127,7 @@ def marker():
     """A marker for one test's processes; whatever still carries it at the end is killed."""
     value = uuid.uuid4().hex
     yield value
-    for pid in marked(value):
+    for pid in marked(value):  # (a process that hides its mark is left to its own exit)
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -126,10 +155,10 @@ def start_training(kind: str, tmp_path: Path, marker: str,
     return driver, out
 
 
-def assert_nothing_left(marker: str) -> None:
+def assert_nothing_left(marker: str, tree: dict[int, int]) -> None:
     """No process of the run within 10 s (polled)."""
-    wait_until(lambda: not marked(marker), 10, step=0.1)
-    assert not marked(marker), f"left behind: {marked(marker)}"
+    wait_until(lambda: not marked(marker, tree), 10, step=0.1)
+    assert not marked(marker, tree), f"left behind: {marked(marker, tree)}"
 
 
 def executor_param(kind: str):
@@ -151,19 +180,21 @@ KINDS = [executor_param(k) for k in EXECUTORS]
 def test_nothing_of_a_killed_driver_is_left(kind, tmp_path, marker):
     """SIGKILL of the driver (no clean-up runs): its workers end with it."""
     driver, _ = start_training(kind, tmp_path, marker)
+    tree = descendants(driver.pid)
     driver.send_signal(signal.SIGKILL)
     driver.wait()
-    assert_nothing_left(marker)
+    assert_nothing_left(marker, tree)
 
 
 @linux_only
 @pytest.mark.parametrize("kind", KINDS)
 def test_sigterm_keeps_finished_units_and_the_rerun_trains_the_rest(kind, tmp_path, marker):
     driver, out = start_training(kind, tmp_path, marker, stored=UNITS // 2)  # a short rerun
+    tree = descendants(driver.pid)
     driver.send_signal(signal.SIGTERM)
-    assert driver.wait(timeout=60) == lifecycle.TERMINATED_EXIT
+    assert driver.wait(timeout=60) == lifecycle.TERMINATED_EXIT, (tmp_path / "stderr").read_text()
     assert (tmp_path / "stderr").read_text().strip() == TERMINATED
-    assert_nothing_left(marker)
+    assert_nothing_left(marker, tree)
     assert not (out / "results.sqlite-wal").exists()  # the store was closed (WAL folded in)
     kept = stored_count(out)
     assert 1 <= kept < UNITS
@@ -223,3 +254,72 @@ def test_a_worker_whose_parent_is_gone_already_exits_at_once(marker):
     child = subprocess.run([sys.executable, "-c", code], env=child_env(**{MARK: marker}),
                            timeout=30)
     assert child.returncode == 1
+
+
+def test_an_interrupted_pool_kills_its_workers_without_waiting_for_their_units(tmp_path):
+    """Library use: Ctrl-C while two workers each train a unit of hours; the sweep ends within
+    seconds, no worker is left and nothing half-trained is stored."""
+    import multiprocessing
+    import threading
+
+    from ncnet import executors, sweep
+    from ncnet.experiments import toy
+
+    config = toy.ToyConfig(hidden=[2], runs=2, epochs=10_000_000, chunk_runs=1, joint=False,
+                           record_every=0)
+    sent = []
+
+    def interrupt_once_training() -> None:
+        wait_until(lambda: len(multiprocessing.active_children()) >= 2, 120)
+        time.sleep(1.0)  # let them get into their units
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_training, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run(toy.ToyExperiment(), config, tmp_path, executors.Pool(2))
+    assert sent and time.monotonic() - sent[0] < 10
+    assert multiprocessing.active_children() == []
+    assert stored_count(tmp_path) == 0
+
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+TREE = ("import subprocess, sys, time\n"
+        "grandchild = subprocess.Popen(" + repr(SLEEPER) + ")\n"
+        "print(grandchild.pid, flush=True)\ntime.sleep(60)\n")
+REAPED_PARENT = ("import subprocess, sys, time\nfrom ncnet import lifecycle\n"
+                 "reaper = lifecycle.Reaper()\nwith reaper.new_children():\n"
+                 "    child = subprocess.Popen([sys.executable, '-c', sys.argv[1]], "
+                 "stdout=subprocess.PIPE)\n"
+                 "grandchild = int(child.stdout.readline())\n"
+                 "time.sleep(1.0)  # the watcher records the tree\n"
+                 "print(child.pid, grandchild, flush=True)\ntime.sleep(60)\n")
+
+
+@linux_only
+def test_a_reaper_kills_the_trees_it_watches_when_its_process_is_killed(marker):
+    """A child and a grandchild without any parent-death signal: the reaper ends both."""
+    pytest.importorskip("psutil")
+    parent = subprocess.Popen([sys.executable, "-c", REAPED_PARENT, TREE],
+                              env=child_env(**{MARK: marker}), stdout=subprocess.PIPE)
+    pids = [int(p) for p in parent.stdout.readline().split()]
+    assert len(pids) == 2 and all(alive(p) for p in pids)
+    parent.kill()
+    parent.wait()
+    assert wait_until(lambda: not any(alive(p) for p in pids), 5), "the tree outlived it"
+
+
+def test_a_closed_reaper_kills_what_it_watches(marker):
+    pytest.importorskip("psutil")
+    reaper = lifecycle.Reaper()
+    with reaper.new_children():
+        sleeper = subprocess.Popen(SLEEPER, env=child_env(**{MARK: marker}))
+    other = subprocess.Popen(SLEEPER, env=child_env(**{MARK: marker}))  # not watched
+    try:
+        time.sleep(0.5)  # the watcher records it
+        reaper.close()
+        assert sleeper.wait(timeout=5) == -signal.SIGKILL
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()

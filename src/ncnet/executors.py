@@ -11,7 +11,8 @@ Stopping: when the driver stops a sweep early (an error, Ctrl-C, SIGTERM as
 :class:`ncnet.lifecycle.Terminated`), the pool kills its workers and Ray cancels its tasks
 (the units in flight are lost, nothing of them was stored). When the driver is killed, the
 pool's workers end with it (:func:`ncnet.lifecycle.die_with_parent`), and so does a local Ray
-instance (Ray shares its processes' fate with the driver that started them); on a cluster
+instance (Ray shares its processes' fate with the driver that started them; a
+:class:`ncnet.lifecycle.Reaper` ends the agents its raylet started); on a cluster
 given by address, Ray ends the tasks of a driver that died.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -234,6 +236,7 @@ class Ray:
         self.settings = settings
         self._started = False
         self._ray: Any = None
+        self._reaper: lifecycle.Reaper | None = None
 
     def start(self) -> None:
         if self._ray is not None:  # started (or joined) already
@@ -265,9 +268,15 @@ class Ray:
         if s.address in (None, "local"):
             kwargs["num_cpus"] = s.workers if s.workers > 1 else None
         self._ray = ray
+        local = s.address in (None, "local")
+        # A local instance's processes take this process's fate (Ray's parent-death signal),
+        # but its raylet's agents outlive a killed driver by about 20 s: a reaper kills the
+        # process trees ray.init starts once this process ends. ray.init replaces the SIGTERM
+        # handler with one that calls sys.exit; the caller's stays.
+        self._reaper = lifecycle.Reaper() if local else None
         try:
-            with lifecycle.kept_sigterm_handler():  # ray.init's own would sys.exit(15)
-                ray.init(address=s.address if s.address != "local" else None, **kwargs)
+            with lifecycle.kept_sigterm_handler(), self._watching_new_children():
+                ray.init(address=None if local else s.address, **kwargs)
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
             if s.address == "auto":
                 raise ExecutorError("no running Ray cluster found on this machine; start one "
@@ -277,12 +286,21 @@ class Ray:
         finally:
             if not ray.is_initialized():
                 self._ray = None
+                self._close_reaper()
         self._started = True
         try:
             self._check_gpus()
         except ExecutorError:
             self.close()
             raise
+
+    def _watching_new_children(self) -> AbstractContextManager[None]:
+        return self._reaper.new_children() if self._reaper is not None else nullcontext()
+
+    def _close_reaper(self) -> None:
+        if self._reaper is not None:
+            self._reaper.close()
+            self._reaper = None
 
     def _check_gpus(self) -> None:
         if self.settings.gpus_per_task and not self._ray.cluster_resources().get("GPU", 0):
@@ -307,11 +325,18 @@ class Ray:
                     progress.advance(unit.work)
                     yield unit, records
         finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+            # Stopped early. A connection of our own ends with close(): ray.shutdown stops a
+            # local instance, and a cluster ends the tasks of a driver that left. Cancelling
+            # there too can crash the driver (Ray 2.60 aborts in task_manager.cc when a task
+            # finishes while it is force-cancelled), so only a connection the caller made
+            # gets its tasks cancelled.
+            if not self._started:
+                for ref in pending:
+                    ray.cancel(ref, force=True)
 
     def close(self) -> None:
         if self._started:
             self._ray.shutdown()
             self._started = False
+        self._close_reaper()
         self._ray = None

@@ -10,6 +10,10 @@ ends when the driver that started it ends, even when the driver is killed (SIGKI
 - :func:`die_with_parent`: called first thing in a worker process; it ends the worker when
   its parent ends: Linux's parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, at once)
   and, on every platform, a daemon thread that polls ``os.getppid()``.
+- :class:`Reaper`: for processes that another program starts on this one's behalf, beyond
+  the reach of both (a local Ray instance's agents, children of its raylet): a small watcher
+  process records the trees of the processes it is given and kills them once this process
+  ends, however it ends.
 
 Imports nothing of ncnet.
 """
@@ -18,11 +22,13 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 TERMINATED_EXIT = 128 + signal.SIGTERM
@@ -132,3 +138,117 @@ def die_with_parent(parent: int, poll: float = PARENT_POLL_SECONDS,
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent, poll), name="ncnet-parent-watch",
                      daemon=True).start()
+
+
+REAPER_POLL_SECONDS = 0.25
+"""How often the reaper's watcher records the process trees it watches."""
+
+
+def _reaper_main() -> None:
+    """The watcher of :class:`Reaper`. Its stdin brings pids, one a line, until it closes
+    (the driver closed it or ended); meanwhile it records every descendant of those
+    processes, and afterwards it kills the ones still running (psutil checks that a pid was
+    not reused). Ctrl-C, SIGTERM and SIGHUP of a whole process group leave it to do that."""
+    import queue
+
+    import psutil
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    incoming: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            if line.strip().isdigit():
+                incoming.put(int(line))
+        incoming.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    roots: list[psutil.Process] = []
+    tracked: dict[int, psutil.Process] = {}
+    open_ = True
+    while open_:
+        try:
+            pid = incoming.get(timeout=REAPER_POLL_SECONDS)
+        except queue.Empty:
+            pid = -1
+        if pid is None:
+            open_ = False
+        elif pid > 0:
+            try:
+                roots.append(psutil.Process(pid))
+            except psutil.Error:
+                pass
+        for process in (*roots, *tracked.values()):
+            try:
+                if process.is_running():
+                    tracked[process.pid] = process
+                    for child in process.children(recursive=True):
+                        tracked.setdefault(child.pid, child)
+            except psutil.Error:
+                continue
+    for process in tracked.values():
+        try:
+            if process.is_running():
+                process.kill()
+        except psutil.Error:
+            continue
+
+
+class Reaper:
+    """A watcher process that kills the process trees it is given once this process ends,
+    however it ends (SIGKILL too: it holds the only copy of a pipe from this process, and
+    learns of its end from it), or at :meth:`close`.
+
+    For processes another program starts on this one's behalf, beyond the reach of the
+    parent-death signal: a local Ray instance's raylet starts agents that outlive a killed
+    driver by about 20 s. Needs psutil (Ray depends on it); without it, it does nothing."""
+
+    def __init__(self) -> None:
+        self._watcher: subprocess.Popen | None = None
+        try:
+            import psutil  # noqa: F401
+        except ImportError:
+            return
+        source = str(Path(__file__).resolve().parents[1])  # this ncnet, installed or not
+        path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p)
+        self._watcher = subprocess.Popen(
+            [sys.executable, "-c", "from ncnet.lifecycle import _reaper_main; _reaper_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path}, text=True)
+
+    def watch(self, pids: set[int] | list[int]) -> None:
+        """Kill these processes and all they start, when this process ends."""
+        if self._watcher is None or self._watcher.stdin is None:
+            return
+        self._watcher.stdin.write("".join(f"{pid}\n" for pid in pids))
+        self._watcher.stdin.flush()
+
+    @contextmanager
+    def new_children(self) -> Iterator[None]:
+        """:meth:`watch` the child processes that this process starts within the block."""
+        if self._watcher is None:
+            yield
+            return
+        import psutil
+
+        before = {child.pid for child in psutil.Process().children()}
+        try:
+            yield
+        finally:
+            after = {child.pid for child in psutil.Process().children()}
+            self.watch(after - before - {self._watcher.pid})
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Kill what is left of the watched processes now and let the watcher end."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is None:
+            return
+        if watcher.stdin is not None:
+            watcher.stdin.close()
+        try:
+            watcher.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            watcher.wait()
