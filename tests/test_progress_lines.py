@@ -104,7 +104,7 @@ def run_piped(args, tmp_path, pace):
 def test_a_piped_toy_run_prints_progress_lines_while_it_trains(tmp_path):
     """stderr a pipe: lines at the pace asked for (0.2 s) while it trains, unit counts and
     shares that only grow, the last line at 2/2 units (pair models and joint controls)."""
-    done = run_piped(["toy", "--hidden", "2,3", "--runs", "2", "--epochs", "3000",
+    done = run_piped(["toy", "--hidden", "2,3", "--runs", "2", "--epochs", "2000",
                       "--executor", "inline", "--no-report"], tmp_path, "0.2")
     assert done.returncode == 0, done.stderr
     assert "4 runs trained (+4 joint controls)" in done.stdout
