@@ -41,11 +41,11 @@ def _wrap(text: str, narrow: bool, width: int = 32) -> str:
     return textwrap.fill(text, width) if narrow else text
 
 
-def _legend_below(ax: plt.Axes, below: float = -0.1) -> None:
+def _legend_below(ax: plt.Axes, *handles_labels: Any, below: float = -0.1) -> None:
     """The phone layout's legend: two columns under the axes (``below``: its top edge, in
-    axes fractions), where it hides no data."""
-    ax.legend(fontsize=NARROW_LEGEND, ncol=2, loc="upper center", frameon=False,
-              bbox_to_anchor=(0.5, below))
+    axes fractions), where it hides no data; ``handles_labels`` as for ``ax.legend``."""
+    ax.legend(*handles_labels, fontsize=NARROW_LEGEND, ncol=2, loc="upper center",
+              frameon=False, bbox_to_anchor=(0.5, below))
 
 
 def draw_both(draw: Callable[..., None], path: Path, *args: Any, **kwargs: Any) -> bytes:
@@ -272,7 +272,7 @@ def figure_5(summary: dict[str, Any], path: Target, narrow: bool = False) -> Non
     """Pair-mean accuracy (Acc(A_i) + Acc(B_j)) / 2 per pair and rank (bars), their average
     (line) and S (right axis)."""
     ranks = list(summary)
-    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 4.2) if narrow else (7.2, 4.0))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 4.8) if narrow else (7.2, 4.0))
     width = 0.2
     means = []
     for p, (i, j) in enumerate(chsh.PAIRS):
@@ -291,8 +291,10 @@ def figure_5(summary: dict[str, Any], path: Target, narrow: bool = False) -> Non
     ax2.set_ylabel("CHSH S")
     lines, labels = ax.get_legend_handles_labels()
     lines2, labels2 = ax2.get_legend_handles_labels()
-    ax.legend(lines + lines2, labels + labels2, fontsize=NARROW_LEGEND if narrow else 7,
-              loc="lower right", ncol=2)
+    if narrow:
+        _legend_below(ax, lines + lines2, labels + labels2)
+    else:
+        ax.legend(lines + lines2, labels + labels2, fontsize=7, loc="lower right", ncol=2)
     ax.set_title("Figure 5: accuracies and S per rank")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
@@ -330,7 +332,7 @@ def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[
     for g, colour in zip(("gap_A1", "gap_A2", "gap_B1", "gap_B2"), PAIR_COLOURS, strict=True):
         ax.plot(n, [r[g] for r in scan], "o-", color=colour, ms=4, label=g)
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_title(_wrap("(b) signalling gaps (beside task 1 − beside task 2)", narrow, 48),
+    ax.set_title(_wrap("(b) signalling gaps (beside task 1 − beside task 2)", narrow, 40),
                  fontsize=9)
     ax.legend(fontsize=7)
     for ax, name, title in ((axes[0, 2], "competition", "(c) competition index"),
@@ -348,7 +350,7 @@ def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[
         ax.set_ylim(0, 1)
         ax.set_title(_wrap(f"{title}: mean of max(0, −cos) over traced epochs"
                            if name == "competition" else
-                           f"{title} (epochs weighted by |g_A||g_B|)", narrow, 48), fontsize=9)
+                           f"{title} (epochs weighted by |g_A||g_B|)", narrow, 40), fontsize=9)
         ax.legend(fontsize=7)
     for ax, against, title in ((axes[1, 1], "S", "(e) Spearman ρ with S"),
                                (axes[1, 2], "gap", "(f) Spearman ρ of the (2,2) excess with "
@@ -365,7 +367,7 @@ def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[
                         label=f"{measure} vs {target}")
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_ylim(-1, 1)
-        ax.set_title(_wrap(title, narrow, 48), fontsize=9)
+        ax.set_title(_wrap(title, narrow, 40), fontsize=9)
         ax.legend(fontsize=6)
     for ax in axes.flat:
         ax.set_xlabel("hidden units n")
