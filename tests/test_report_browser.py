@@ -1,13 +1,14 @@
-"""The toy and LoRA reports in headless Chromium, at phone and laptop width.
+"""The toy and LoRA reports in headless Chromium, at phone, tablet and laptop width.
 
 Checks that each page loads with no console error, shows its headline table and every figure
 (decoded, non-zero natural width, within the viewport, displayed at no less than half the
 natural width of the variant the browser chose: the narrow one on a phone), that no table has
 an empty header cell, and that nothing but a table's own scrolling box is wider than the
-screen. Besides phone (400 px) and laptop (1280 px) it opens a 660 px window, just wider
-than where the two-panel figures switch back to their laptop variant, their tightest fit. Screenshots are kept in ``NCNET_ARTIFACTS`` (default
-``runs/browser-test/``). Without Chromium the test skips, except under ``CI=true``, where it
-fails: `make test` and `.ci/run` install Debian's ``chromium``.
+screen. Besides phone (400 px) and laptop (1280 px) it opens a 660 px window, just wider than
+where the two-panel figures switch back to their laptop variant: their tightest fit.
+Screenshots are kept in ``NCNET_ARTIFACTS`` (default ``runs/browser-test/``). Without Chromium
+the test skips, except under ``CI=true``, where it fails: `make test` and `.ci/run` install
+Debian's ``chromium``.
 """
 
 import json
