@@ -447,12 +447,12 @@ def metric_figure(levels: Sequence[dict[str, Any]], cells: dict[str, Any], resou
 
 
 def bell_figure(records: Sequence[dict[str, Any]], summary: dict[str, Any], name: str,
-                path: Path) -> None:
+                path: Target, narrow: bool = False) -> None:
     """Figure 2a for a Bell expression ``name``: V of every run per hidden size (jittered),
     the joint control's V, the mean with its 95% t-interval, and the local, quantum and
     no-signalling bounds (``summary[n]["bell"][name]``)."""
     sizes = [int(n) for n in summary if name in summary[n].get("bell", {})]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 5.0) if narrow else (6.4, 4.4))
     rng = np.random.default_rng(0)
     bounds = summary[str(sizes[0])]["bell"][name]["bounds"]
     for k, n in enumerate(sizes):
@@ -479,8 +479,11 @@ def bell_figure(records: Sequence[dict[str, Any]], summary: dict[str, Any], name
                label=f"no-signalling {bounds['no_signalling']:.4g}")
     ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
     ax.set_ylabel(f"{name} V")
-    ax.set_title(f"{name}: V over runs per hidden size")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(_wrap(f"{name}: V over runs per hidden size", narrow))
+    if narrow:
+        _legend_below(ax)
+    else:
+        ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)

@@ -488,7 +488,8 @@ def write_toy_report(
     bell_names = list(dict.fromkeys(k for e in summary.values() for k in e.get("bell", {})))
     for name in bell_names:
         figure = f"bell-{''.join(ch if ch.isalnum() else '-' for ch in name)}.png"
-        plots.bell_figure(records, summary, name, path / figure)
+        narrow[figure] = plots.draw_both(plots.bell_figure, path / figure, records, summary,
+                                         name)
         figures.append(figure)
     if bell_names:
         blocks += toy_bell_blocks(summary, bell_names, figures[-len(bell_names):])
