@@ -48,7 +48,8 @@ def test_toy_writes_the_output_contract(tiny_run):
                  "results.sqlite", "results.parquet"):
         assert (out / name).stat().st_size > 0
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 4 and 'src="fig' not in page
+    assert page.count("data:image/png;base64,") == 2 * 4 and 'src="fig' not in page
+    assert page.count("<picture><source media=") == 4  # each figure's phone variant
     assert "Against the paper" in (out / "report.md").read_text()
 
 

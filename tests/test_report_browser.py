@@ -1,10 +1,14 @@
-"""The toy and LoRA reports in headless Chromium, at phone and laptop width.
+"""The toy and LoRA reports in headless Chromium, at phone, tablet and laptop width.
 
 Checks that each page loads with no console error, shows its headline table and every figure
-(decoded, non-zero natural width, within the viewport), and that nothing but a table's own
-scrolling box is wider than the screen. Screenshots are kept in ``NCNET_ARTIFACTS`` (default
-``runs/browser-test/``). Without Chromium the test skips, except under ``CI=true``, where it
-fails: `make test` and `.ci/run` install Debian's ``chromium``.
+(decoded, non-zero natural width, within the viewport, displayed at no less than half the
+natural width of the variant the browser chose: the narrow one on a phone), that no table has
+an empty header cell, and that nothing but a table's own scrolling box is wider than the
+screen. Besides phone (400 px) and laptop (1280 px) it opens a 660 px window, just wider than
+where the two-panel figures switch back to their laptop variant: their tightest fit.
+Screenshots are kept in ``NCNET_ARTIFACTS`` (default ``runs/browser-test/``). Without Chromium
+the test skips, except under ``CI=true``, where it fails: `make test` and `.ci/run` install
+Debian's ``chromium``.
 """
 
 import json
@@ -21,7 +25,8 @@ from .cdp import Browser, find_chromium
 from .conftest import TEXT_FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
-WIDTHS = {"phone": (400, 860), "laptop": (1280, 800)}
+WIDTHS = {"phone": (400, 860), "tablet": (660, 900), "laptop": (1280, 800)}
+MIN_SCALE = 0.5  # a figure shows at least at half its natural width (labels >= ~6 px)
 
 CHECK = """
 (async () => {
@@ -33,15 +38,22 @@ CHECK = """
     innerWidth: window.innerWidth,
     scrollWidth: document.documentElement.scrollWidth,
     viewport: (document.querySelector('meta[name=viewport]') || {}).content || null,
+    // every shown element outside a table's scrolling box lies within the viewport
+    overflow: [...document.body.querySelectorAll('*')]
+      .filter(el => !(el.parentElement.closest('.scroll')) && shown(el) &&
+                    (box(el).left < -0.5 || box(el).right > window.innerWidth + 0.5))
+      .map(el => `${el.tagName}: ${el.textContent.trim().slice(0, 60)}`),
     tables: [...document.querySelectorAll('table')].map(t => ({
       shown: shown(t),
       headers: [...t.querySelectorAll('th')].map(th => th.textContent.trim()),
       rows: t.tBodies[0] ? t.tBodies[0].rows.length : 0,
       scroller: getComputedStyle(t.parentElement).overflowX,
       right: box(t.parentElement).right, width: box(t).width })),
+    // naturalWidth is that of currentSrc, the variant the browser chose
     images: [...document.images].map(i => ({
-      alt: i.alt, complete: i.complete, naturalWidth: i.naturalWidth, shown: shown(i),
-      right: box(i).right })),
+      alt: i.alt.slice(0, 40), complete: i.complete, naturalWidth: i.naturalWidth,
+      width: box(i).width, shown: shown(i), right: box(i).right,
+      inPicture: i.parentElement.tagName === 'PICTURE', narrow: i.currentSrc !== i.src })),
   };
 })()
 """
@@ -106,15 +118,23 @@ def check_page(browser: Browser, page: Path, name: str, headline: str, figures: 
         assert state["innerWidth"] == width, where
         # the page itself never scrolls sideways: wide tables scroll in their own box
         assert state["scrollWidth"] <= width, f"{where}: page is {state['scrollWidth']} px wide"
+        assert state["overflow"] == [], f"{where}: wider than the screen: {state['overflow']}"
         tables, images = state["tables"], state["images"]
         assert tables and tables[0]["shown"] and tables[0]["rows"] >= 1, where
         assert headline in tables[0]["headers"], (where, tables[0]["headers"])
         for t in tables:
             assert t["shown"] and t["scroller"] == "auto" and t["right"] <= width + 0.5, (where, t)
+            assert "" not in t["headers"], f"{where}: empty header cell in {t['headers']}"
         assert len(images) == figures, where
         for img in images:
             assert img["complete"] and img["naturalWidth"] > 0 and img["shown"], (where, img)
             assert img["right"] <= width + 0.5, (where, img)
+            assert img["width"] >= MIN_SCALE * img["naturalWidth"], (
+                f"{where}: {img['alt']!r} shows at {img['width'] / img['naturalWidth']:.2f} of "
+                f"its natural {img['naturalWidth']} px")
+            # every figure has a phone variant: chosen on a phone, never on a laptop
+            assert img["inPicture"] and img["narrow"] == (label == "phone") or (
+                label == "tablet"), (where, img)
         seen[label] = state
     return seen
 

@@ -1,10 +1,19 @@
-"""Figures (matplotlib, Agg backend): Figure 2a/2b of the paper and the signalling gaps."""
+"""Figures (matplotlib, Agg backend): Figure 2a/2b of the paper and the signalling gaps.
+
+Every figure function draws a laptop-width figure by default and, with ``narrow=True``, a
+phone-width variant: :data:`NARROW_WIDTH` inches wide, side-by-side panels stacked, long titles
+wrapped. At the figures' 120-130 dpi that is at most 546 px, so a 400 px phone (368 px of
+column) shows it at two thirds of its natural size or more; ``report.html`` serves it below
+:func:`ncnet.report.render_html`'s breakpoint. ``path`` is a file name or a binary file object.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import matplotlib
 
@@ -16,6 +25,36 @@ from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 from ncnet import chsh  # noqa: E402
 
 PAIR_COLOURS = ("#4c72b0", "#55a868", "#c44e52", "#8172b2")
+
+NARROW_WIDTH = 4.2
+"""Width in inches of every phone-width figure variant (546 px at 130 dpi)."""
+
+NARROW_LEGEND = 8
+"""Legend font size (pt) of the phone-width variants (the laptop figures use 7)."""
+
+Target = Path | IO[bytes]
+"""Where a figure is saved: a file name or a binary file object (PNG either way)."""
+
+
+def _wrap(text: str, narrow: bool, width: int = 32) -> str:
+    """``text`` broken into lines of at most ``width`` characters for a narrow figure."""
+    return textwrap.fill(text, width) if narrow else text
+
+
+def _legend_below(ax: plt.Axes, *handles_labels: Any, below: float = -0.1) -> None:
+    """The phone layout's legend: two columns under the axes (``below``: its top edge, in
+    axes fractions), where it hides no data; ``handles_labels`` as for ``ax.legend``."""
+    ax.legend(*handles_labels, fontsize=NARROW_LEGEND, ncol=2, loc="upper center",
+              frameon=False, bbox_to_anchor=(0.5, below))
+
+
+def draw_both(draw: Callable[..., None], path: Path, *args: Any, **kwargs: Any) -> bytes:
+    """Save the laptop-width figure ``draw(*args, path=path, **kwargs)`` (any figure function
+    of this module) and return its phone-width variant (``narrow=True``) as PNG bytes."""
+    draw(*args, path=path, **kwargs)
+    buffer = io.BytesIO()
+    draw(*args, path=buffer, narrow=True, **kwargs)
+    return buffer.getvalue()
 
 
 def _plain_log_ticks(axis: Any) -> None:
@@ -32,10 +71,11 @@ def _bounds(ax: plt.Axes, with_no_signalling: bool = False) -> None:
         ax.axhline(chsh.NO_SIGNALLING_BOUND, color="grey", ls=":", lw=1, label="no-signalling 4")
 
 
-def figure_2a(records: Sequence[dict[str, Any]], summary: dict[str, Any], path: Path) -> None:
+def figure_2a(records: Sequence[dict[str, Any]], summary: dict[str, Any], path: Target,
+              narrow: bool = False) -> None:
     """S of every run per hidden size (jittered), the joint-control S, and mean with 95% CI."""
     sizes = [int(n) for n in summary]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 5.0) if narrow else (6.4, 4.4))
     rng = np.random.default_rng(0)
     for k, n in enumerate(sizes):
         s = np.array([r["S"] for r in records if r["hidden"] == n])
@@ -55,17 +95,24 @@ def figure_2a(records: Sequence[dict[str, Any]], summary: dict[str, Any], path: 
     ax.set_ylabel("CHSH S")
     ax.set_ylim(min(-0.2, ax.get_ylim()[0]), 4.2)
     ax.set_title("Figure 2a: S over runs per hidden size")
-    ax.legend(fontsize=7, loc="lower right")
+    if narrow:
+        _legend_below(ax)
+    else:
+        ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
 
-def figure_2b(summary: dict[str, Any], path: Path) -> None:
+def figure_2b(summary: dict[str, Any], path: Target, narrow: bool = False) -> None:
     """Mean C11..C22 per hidden size (bars, 95% CI) and mean S with the joint control and the
-    product-of-marginals prediction."""
+    product-of-marginals prediction; side by side, or stacked when ``narrow``."""
     sizes = list(summary)
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9.6, 4.0), gridspec_kw={"width_ratios": [3, 2]})
+    if narrow:
+        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(NARROW_WIDTH, 7.6))
+    else:
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9.6, 4.0),
+                                      gridspec_kw={"width_ratios": [3, 2]})
     width = 0.2
     for p, (i, j) in enumerate(chsh.PAIRS):
         means = [summary[n][chsh.c_column(i, j)]["mean"] for n in sizes]
@@ -80,7 +127,10 @@ def figure_2b(summary: dict[str, Any], path: Path) -> None:
     lowest = min(summary[n][chsh.c_column(i, j)]["ci"][0] for n in sizes
                  for i, j in chsh.PAIRS)
     ax.set_ylim(min(-0.1, lowest - 0.1), 1.1)
-    ax.legend(fontsize=7, ncol=4, loc="lower center")
+    if narrow:
+        _legend_below(ax)
+    else:
+        ax.legend(fontsize=7, ncol=4, loc="lower center")
     ax.set_title("Figure 2b: mean correlators")
     xs = np.arange(len(sizes))
     s = [summary[n]["S"] for n in sizes]
@@ -96,20 +146,20 @@ def figure_2b(summary: dict[str, Any], path: Path) -> None:
     ax2.set_xticks(xs, [f"n = {n}" for n in sizes])
     ax2.set_ylabel("CHSH S")
     ax2.set_ylim(0, 3.0)
-    ax2.legend(fontsize=7, loc="lower right")
+    ax2.legend(fontsize=NARROW_LEGEND if narrow else 7, loc="lower right")
     ax2.set_title("mean S per n")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
 
-def signalling_figure(summary: dict[str, Any], path: Path) -> None:
+def signalling_figure(summary: dict[str, Any], path: Target, narrow: bool = False) -> None:
     """Mean signalling gaps per hidden size: how each head's accuracy on its task changes when
     the other head's task changes (0 under no-signalling), with 95% CIs."""
     sizes = list(summary)
     names = ["gap_A1", "gap_A2", "gap_B1", "gap_B2"]
     labels = ["Alice task 1", "Alice task 2 (XOR)", "Bob task 1", "Bob task 2 (XOR)"]
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 4.2) if narrow else (6.4, 3.8))
     width = 0.2
     for p, name in enumerate(names):
         means = [summary[n][name]["mean"] for n in sizes]
@@ -120,19 +170,23 @@ def signalling_figure(summary: dict[str, Any], path: Path) -> None:
                yerr=[np.subtract(means, lo), np.subtract(hi, means)], capsize=2)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
-    ax.set_ylabel("accuracy(other task 1) − accuracy(other task 2)")
-    ax.set_title("Signalling: a head's accuracy depends on the other head's task")
-    ax.legend(fontsize=7)
+    ax.set_ylabel(_wrap("accuracy(other task 1) − accuracy(other task 2)", narrow, 24))
+    ax.set_title(_wrap("Signalling: a head's accuracy depends on the other head's task", narrow))
+    ax.legend(fontsize=NARROW_LEGEND if narrow else 7)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
 
 def communication_figure(epochs: Sequence[int], curves: np.ndarray, hidden: int,
-                         path: Path) -> None:
+                         path: Target, narrow: bool = False) -> None:
     """Each head's own loss on its XOR task when the other head learns its identity task vs
-    its XOR task: median and interquartile band over runs. ``curves`` (runs, 4, 2, T)."""
-    fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6), sharey=True)
+    its XOR task: median and interquartile band over runs. ``curves`` (runs, 4, 2, T). The
+    two heads side by side, or stacked when ``narrow``."""
+    if narrow:
+        fig, axes = plt.subplots(2, 1, figsize=(NARROW_WIDTH, 6.4), sharex=True, sharey=True)
+    else:
+        fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6), sharey=True)
     panels = (("Alice on α2", 0, (2, 3)), ("Bob on β2", 1, (1, 3)))  # (easy, hard) pair rows
     for ax, (title, head, (easy, hard)) in zip(axes, panels, strict=True):
         for idx, label, colour in ((easy, "other head on its task 1", "#55a868"),
@@ -143,21 +197,23 @@ def communication_figure(epochs: Sequence[int], curves: np.ndarray, hidden: int,
             ax.fill_between(epochs, lo, hi, color=colour, alpha=0.2)
         ax.set_yscale("log")
         _plain_log_ticks(ax.yaxis)
-        ax.set_xlabel("epoch")
+        if not narrow or ax is axes[-1]:
+            ax.set_xlabel("epoch")
+        if narrow or ax is axes[0]:
+            ax.set_ylabel("own training loss (median, IQR)")
         ax.set_title(f"{title}, n = {hidden}")
-    axes[0].set_ylabel("own training loss (median, IQR)")
-    axes[0].legend(fontsize=7)
+    axes[0].legend(fontsize=NARROW_LEGEND if narrow else 7)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
 
-def figure_3(summary: dict[str, Any], path: Path, suite: str,
-             paper: dict[int, float] | None = None) -> None:
+def figure_3(summary: dict[str, Any], path: Target, suite: str,
+             paper: dict[int, float] | None = None, narrow: bool = False) -> None:
     """S against LoRA rank (log2 axis) with the item-bootstrap CI of each seed, the seed mean,
     the paper's Table-2 values for the matching suite, and the line S = 2."""
     ranks = [int(r) for r in summary]
-    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 4.0) if narrow else (6.0, 4.0))
     for k, r in enumerate(ranks):
         for seed_pos, (lo, hi) in enumerate(summary[str(r)]["S"]["ci_over_items"]):
             ax.plot([r, r], [lo, hi], color="#4c72b0", alpha=0.35, lw=3,
@@ -175,17 +231,22 @@ def figure_3(summary: dict[str, Any], path: Path, suite: str,
     ax.set_xlabel("LoRA rank r")
     ax.set_ylabel("CHSH S")
     ax.set_title("Figure 3: S against LoRA rank")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=NARROW_LEGEND if narrow else 7)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
 
-def figure_4(epochs: Sequence[dict[str, Any]], summary: dict[str, Any], path: Path,
-             window: int) -> None:
-    """(a) S over training epochs per rank (seed mean); (b) μ∇S per rank."""
+def figure_4(epochs: Sequence[dict[str, Any]], summary: dict[str, Any], path: Target,
+             window: int, narrow: bool = False) -> None:
+    """(a) S over training epochs per rank (seed mean); (b) μ∇S per rank. Side by side, or
+    stacked when ``narrow``."""
     ranks = [int(r) for r in summary]
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+    if narrow:
+        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(NARROW_WIDTH, 6.8))
+    else:
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.8),
+                                      gridspec_kw={"width_ratios": [3, 2]})
     cmap = plt.get_cmap("viridis")
     for k, r in enumerate(ranks):
         rows = [e for e in epochs if e["rank"] == r]
@@ -196,7 +257,7 @@ def figure_4(epochs: Sequence[dict[str, Any]], summary: dict[str, Any], path: Pa
     ax.set_xlabel("epoch")
     ax.set_ylabel("CHSH S (test)")
     ax.set_title("Figure 4a: S over training")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=NARROW_LEGEND if narrow else 7)
     ax2.bar([str(r) for r in ranks], [summary[str(r)]["mu_grad_S"] for r in ranks],
             color="#4c72b0")
     ax2.set_xlabel("LoRA rank r")
@@ -207,11 +268,11 @@ def figure_4(epochs: Sequence[dict[str, Any]], summary: dict[str, Any], path: Pa
     plt.close(fig)
 
 
-def figure_5(summary: dict[str, Any], path: Path) -> None:
+def figure_5(summary: dict[str, Any], path: Target, narrow: bool = False) -> None:
     """Pair-mean accuracy (Acc(A_i) + Acc(B_j)) / 2 per pair and rank (bars), their average
     (line) and S (right axis)."""
     ranks = list(summary)
-    fig, ax = plt.subplots(figsize=(7.2, 4.0))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 4.8) if narrow else (7.2, 4.0))
     width = 0.2
     means = []
     for p, (i, j) in enumerate(chsh.PAIRS):
@@ -230,7 +291,10 @@ def figure_5(summary: dict[str, Any], path: Path) -> None:
     ax2.set_ylabel("CHSH S")
     lines, labels = ax.get_legend_handles_labels()
     lines2, labels2 = ax2.get_legend_handles_labels()
-    ax.legend(lines + lines2, labels + labels2, fontsize=7, loc="lower right", ncol=2)
+    if narrow:
+        _legend_below(ax, lines + lines2, labels + labels2)
+    else:
+        ax.legend(lines + lines2, labels + labels2, fontsize=7, loc="lower right", ncol=2)
     ax.set_title("Figure 5: accuracies and S per rank")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
@@ -238,14 +302,19 @@ def figure_5(summary: dict[str, Any], path: Path) -> None:
 
 
 def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[dict[str, Any]],
-                         path: Path) -> None:
+                         path: Target, narrow: bool = False) -> None:
     """The toy capacity scan with the gradient trace, against hidden size n: (a) mean S with
     its 95% CI, S from the product of marginals and the joint control's mean S; (b) the mean
     signalling gaps; (c, d) each pair model's mean competition index, plain and
     gradient-weighted; (e, f) Spearman correlations across runs (95% CI) of competition
-    measures with S and with the XOR heads' gaps."""
+    measures with S and with the XOR heads' gaps. A 2 x 3 grid, or one column when
+    ``narrow``."""
     n = [r["hidden"] for r in scan]
-    fig, axes = plt.subplots(2, 3, figsize=(13.5, 7.2))
+    if narrow:
+        fig, column = plt.subplots(6, 1, figsize=(NARROW_WIDTH, 19.0))
+        axes = column.reshape(2, 3)  # panels (a)-(f) from top to bottom
+    else:
+        fig, axes = plt.subplots(2, 3, figsize=(13.5, 7.2))
     ax = axes[0, 0]
     s = np.array([r["S"] for r in scan])
     ci = np.array([r["S_ci"] for r in scan])
@@ -263,7 +332,8 @@ def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[
     for g, colour in zip(("gap_A1", "gap_A2", "gap_B1", "gap_B2"), PAIR_COLOURS, strict=True):
         ax.plot(n, [r[g] for r in scan], "o-", color=colour, ms=4, label=g)
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_title("(b) signalling gaps (beside task 1 − beside task 2)", fontsize=9)
+    ax.set_title(_wrap("(b) signalling gaps (beside task 1 − beside task 2)", narrow, 40),
+                 fontsize=9)
     ax.legend(fontsize=7)
     for ax, name, title in ((axes[0, 2], "competition", "(c) competition index"),
                             (axes[1, 0], "competition_w", "(d) gradient-weighted index")):
@@ -278,8 +348,9 @@ def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[
                             label="mean of the four, 95% CI")
             ax.plot(n, m, color="grey", lw=1)
         ax.set_ylim(0, 1)
-        ax.set_title(f"{title}: mean of max(0, −cos) over traced epochs" if name == "competition"
-                     else f"{title} (epochs weighted by |g_A||g_B|)", fontsize=9)
+        ax.set_title(_wrap(f"{title}: mean of max(0, −cos) over traced epochs"
+                           if name == "competition" else
+                           f"{title} (epochs weighted by |g_A||g_B|)", narrow, 40), fontsize=9)
         ax.legend(fontsize=7)
     for ax, against, title in ((axes[1, 1], "S", "(e) Spearman ρ with S"),
                                (axes[1, 2], "gap", "(f) Spearman ρ of the (2,2) excess with "
@@ -296,7 +367,7 @@ def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[
                         label=f"{measure} vs {target}")
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_ylim(-1, 1)
-        ax.set_title(title, fontsize=9)
+        ax.set_title(_wrap(title, narrow, 40), fontsize=9)
         ax.legend(fontsize=6)
     for ax in axes.flat:
         ax.set_xlabel("hidden units n")
@@ -376,12 +447,12 @@ def metric_figure(levels: Sequence[dict[str, Any]], cells: dict[str, Any], resou
 
 
 def bell_figure(records: Sequence[dict[str, Any]], summary: dict[str, Any], name: str,
-                path: Path) -> None:
+                path: Target, narrow: bool = False) -> None:
     """Figure 2a for a Bell expression ``name``: V of every run per hidden size (jittered),
     the joint control's V, the mean with its 95% t-interval, and the local, quantum and
     no-signalling bounds (``summary[n]["bell"][name]``)."""
     sizes = [int(n) for n in summary if name in summary[n].get("bell", {})]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 5.0) if narrow else (6.4, 4.4))
     rng = np.random.default_rng(0)
     bounds = summary[str(sizes[0])]["bell"][name]["bounds"]
     for k, n in enumerate(sizes):
@@ -408,8 +479,11 @@ def bell_figure(records: Sequence[dict[str, Any]], summary: dict[str, Any], name
                label=f"no-signalling {bounds['no_signalling']:.4g}")
     ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
     ax.set_ylabel(f"{name} V")
-    ax.set_title(f"{name}: V over runs per hidden size")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(_wrap(f"{name}: V over runs per hidden size", narrow))
+    if narrow:
+        _legend_below(ax)
+    else:
+        ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)

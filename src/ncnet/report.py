@@ -1,7 +1,8 @@
 """Reports people read: figures plus ``report.md`` and a self-contained ``report.html``.
 
 A report is a list of blocks (headings, paragraphs, tables, figures) rendered twice, to
-Markdown and to HTML with the figures embedded as base64 PNG.
+Markdown and to HTML with the figures embedded as base64 PNG. The HTML also embeds each
+figure's phone-width variant (:func:`ncnet.plots.draw_both`) and serves it to narrow screens.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import base64
 import html
 import math
 import re
-from collections.abc import Sequence
+import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,7 +76,31 @@ def render_markdown(blocks: Sequence[Block]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def render_html(blocks: Sequence[Block], root: Path, title: str) -> str:
+def png_width(png: bytes) -> int:
+    """The pixel width of a PNG image, from its IHDR chunk."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG image")
+    return struct.unpack(">I", png[16:20])[0]
+
+
+def narrow_breakpoint(wide_width: int) -> str:
+    """The widest viewport, as a CSS length, that gets a figure's narrow variant: below it the
+    ``wide_width``-pixel laptop figure would show at under half its natural width in the
+    page's column (viewport − 2rem of padding, at most 60rem); never below 40rem (640 px)."""
+    rem = max(40.0, math.ceil((wide_width / 2 / 16 + 2) * 2) / 2)
+    return f"{rem:g}rem"
+
+
+def _png_uri(png: bytes) -> str:
+    return f"data:image/png;base64,{base64.b64encode(png).decode()}"
+
+
+def render_html(blocks: Sequence[Block], root: Path, title: str,
+                narrow: Mapping[str, bytes] | None = None) -> str:
+    """One self-contained page: figures are read from ``root`` / ``Block.path`` and embedded;
+    ``narrow`` maps a figure's path to the PNG bytes of its phone-width variant, served by a
+    ``<picture>`` source below :func:`narrow_breakpoint`."""
+    narrow = narrow or {}
     body = []
     for b in blocks:
         if b.kind in ("h1", "h2"):
@@ -82,14 +108,18 @@ def render_html(blocks: Sequence[Block], root: Path, title: str) -> str:
         elif b.kind == "p":
             body.append(f"<p>{_inline_html(b.text)}</p>")
         elif b.kind == "table" and b.table is not None:
-            table = b.table.to_html(index=False, border=0, classes="t", escape=True)
+            # a pivoted frame's columns.name would render as an extra, empty-bodied column
+            table = b.table.rename_axis(columns=None).to_html(index=False, border=0,
+                                                              classes="t", escape=True)
             body.append(f'<div class="scroll">{table}</div>')  # wide tables scroll, not the page
         elif b.kind == "img":
-            data = base64.b64encode((root / b.path).read_bytes()).decode()
-            body.append(
-                f'<figure><img alt="{html.escape(b.text)}" src="data:image/png;base64,{data}">'
-                f"<figcaption>{_inline_html(b.text)}</figcaption></figure>"
-            )
+            wide = (root / b.path).read_bytes()
+            img = f'<img alt="{html.escape(b.text)}" src="{_png_uri(wide)}">'
+            if b.path in narrow:
+                media = f"(max-width: {narrow_breakpoint(png_width(wide))})"
+                img = (f'<picture><source media="{media}" srcset="{_png_uri(narrow[b.path])}">'
+                       f"{img}</picture>")
+            body.append(f"<figure>{img}<figcaption>{_inline_html(b.text)}</figcaption></figure>")
     style = (
         "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
         "padding:0 1rem;line-height:1.45;color:#222;overflow-wrap:break-word}"
@@ -113,9 +143,12 @@ def render_html(blocks: Sequence[Block], root: Path, title: str) -> str:
     )
 
 
-def write_report(out: Path, blocks: Sequence[Block], title: str) -> list[str]:
+def write_report(out: Path, blocks: Sequence[Block], title: str,
+                 narrow: Mapping[str, bytes] | None = None) -> list[str]:
+    """``report.md`` (linking the figures' files) and the self-contained ``report.html``
+    (``narrow``: the figures' phone-width variants, see :func:`render_html`)."""
     (out / "report.md").write_text(render_markdown(blocks))
-    (out / "report.html").write_text(render_html(blocks, out, title))
+    (out / "report.html").write_text(render_html(blocks, out, title, narrow))
     return ["report.md", "report.html"]
 
 
@@ -383,7 +416,7 @@ def communication_table(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
                                                                      strict=True)]
     wide = frame.pivot_table(index=["hidden", "observer", "own task", "runs"],
                              columns="feature", values="AUC (p)", aggfunc="first")
-    return wide.reset_index().rename(columns={"hidden": "n"})[
+    return wide.reset_index().rename(columns={"hidden": "n"}).rename_axis(columns=None)[
         ["n", "observer", "own task", "runs", *mechanism.FEATURES]]
 
 
@@ -437,23 +470,26 @@ def write_toy_report(
 ) -> list[str]:
     """Draw the figures and write both reports into ``out``; returns the file names."""
     path = Path(out)
-    plots.figure_2a(records, summary, path / "fig2a.png")
-    plots.figure_2b(summary, path / "fig2b.png")
-    plots.signalling_figure(summary, path / "signalling.png")
-    figures = ["fig2a.png", "fig2b.png", "signalling.png"]
+    narrow = {  # file name -> PNG of its phone-width variant (report.html only)
+        "fig2a.png": plots.draw_both(plots.figure_2a, path / "fig2a.png", records, summary),
+        "fig2b.png": plots.draw_both(plots.figure_2b, path / "fig2b.png", summary),
+        "signalling.png": plots.draw_both(plots.signalling_figure, path / "signalling.png",
+                                          summary),
+    }
     with_curves = [r for r in records if "loss_curves" in r]
     if with_curves:
         n = 3 if any(r["hidden"] == 3 for r in with_curves) else with_curves[0]["hidden"]
-        plots.communication_figure(
+        narrow["communication.png"] = plots.draw_both(
+            plots.communication_figure, path / "communication.png",
             with_curves[0]["loss_curves"]["epochs"], mechanism.loss_curves(with_curves, n), n,
-            path / "communication.png",
         )
-        figures.append("communication.png")
+    figures = list(narrow)
     blocks = toy_blocks(config, records, summary)
     bell_names = list(dict.fromkeys(k for e in summary.values() for k in e.get("bell", {})))
     for name in bell_names:
         figure = f"bell-{''.join(ch if ch.isalnum() else '-' for ch in name)}.png"
-        plots.bell_figure(records, summary, name, path / figure)
+        narrow[figure] = plots.draw_both(plots.bell_figure, path / figure, records, summary,
+                                         name)
         figures.append(figure)
     if bell_names:
         blocks += toy_bell_blocks(summary, bell_names, figures[-len(bell_names):])
@@ -463,11 +499,12 @@ def write_toy_report(
         traced = [r for r in records if "competition_22" in r]
         scan = competition.capacity_scan(traced, n_boot=2000)
         corr = competition.correlations(traced, "spearman", n_boot=2000)
-        plots.capacity_scan_figure(scan, corr, path / "capacity-scan.png")
+        narrow["capacity-scan.png"] = plots.draw_both(
+            plots.capacity_scan_figure, path / "capacity-scan.png", scan, corr)
         figures.append("capacity-scan.png")
         blocks += competition_blocks(scan, corr)
     return figures + write_report(
-        path, blocks, "NCnet CHSH report"
+        path, blocks, "NCnet CHSH report", narrow
     )
 
 
@@ -684,9 +721,13 @@ def write_lora_report(out: str | Path, config: Any, result: Any,
     summary = result.summary
     paper_key = config.suite if config.suite in PAPER_TABLE2_S else "paper-mixed"
     paper = PAPER_TABLE2_S[paper_key]
-    plots.figure_3(summary, path / "fig3.png", config.suite, paper)
-    plots.figure_4(result.epochs, summary, path / "fig4.png", result.slope_window)
-    plots.figure_5(summary, path / "fig5.png")
+    narrow = {  # file name -> PNG of its phone-width variant (report.html only)
+        "fig3.png": plots.draw_both(plots.figure_3, path / "fig3.png", summary,
+                                    suite=config.suite, paper=paper),
+        "fig4.png": plots.draw_both(plots.figure_4, path / "fig4.png", result.epochs, summary,
+                                    window=result.slope_window),
+        "fig5.png": plots.draw_both(plots.figure_5, path / "fig5.png", summary),
+    }
     tasks = [config.task(h, k) for h in ("A", "B") for k in (1, 2)]
     spans = [e.get("mu_grad_S_epochs") or [0, result.slope_window] for e in summary.values()]
     span = (0, min(hi for _, hi in spans))
@@ -739,7 +780,7 @@ def write_lora_report(out: str | Path, config: Any, result: Any,
         Block("h2", "Table 4: parameters"),
         Block("table", table=lora_param_table(params)),
     ]
-    return ["fig3.png", "fig4.png", "fig5.png"] + write_report(path, blocks, "LoRA CHSH report")
+    return [*narrow, *write_report(path, blocks, "LoRA CHSH report", narrow)]
 
 
 def competition_scan_table(scan: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -774,7 +815,7 @@ def competition_correlation_table(correlations: Sequence[dict[str, Any]]) -> pd.
     frame["column"] = frame.measure + " vs " + frame.against
     wide = frame.pivot_table(index="hidden", columns="column", values="cell", aggfunc="first",
                              sort=False)
-    return wide.reset_index().rename(columns={"hidden": "n"})
+    return wide.reset_index().rename(columns={"hidden": "n"}).rename_axis(columns=None)
 
 
 def competition_verdict(scan: Sequence[dict[str, Any]],
