@@ -83,6 +83,24 @@ def _check_unique_ids(ids: np.ndarray, pair: tuple[int, int]) -> None:
             "evaluation (Lightning does when you self.log the metric object itself)")
 
 
+def _collected(metric: Any, name: str) -> tuple[np.ndarray, ...]:
+    """The metric's states ``a``, ``b``, ``pair``, ``item`` (synced by torchmetrics) as numpy
+    arrays; ValueError naming ``name`` when nothing was collected or ids cover only some
+    items."""
+
+    def gathered(state: Any) -> np.ndarray:
+        if isinstance(state, list):
+            state = torch.cat(state) if state else torch.empty(0, dtype=torch.float64)
+        return state.detach().cpu().numpy()
+
+    a, b, pair, item = (gathered(s) for s in (metric.a, metric.b, metric.pair, metric.item))
+    if a.size == 0:
+        raise ValueError(f"{name}.compute: no items yet; call update() first")
+    if item.size not in (0, a.size):
+        raise ValueError(f"{name}.compute: item ids were given for only some items")
+    return a, b, pair, item
+
+
 class CHSHScore(Metric):
     """CHSH statistic of paired per-item outcomes of two heads, over the four setting pairs.
 
@@ -156,16 +174,7 @@ class CHSHScore(Metric):
 
     def compute(self) -> torch.Tensor:
         """S of the items collected since the last reset, a 0-dim float64 tensor."""
-        def gathered(state: Any) -> np.ndarray:
-            if isinstance(state, list):
-                state = torch.cat(state) if state else torch.empty(0, dtype=torch.float64)
-            return state.detach().cpu().numpy()
-
-        a, b, pair, item = (gathered(s) for s in (self.a, self.b, self.pair, self.item))
-        if a.size == 0:
-            raise ValueError("CHSHScore.compute: no items yet; call update() first")
-        if item.size not in (0, a.size):
-            raise ValueError("CHSHScore.compute: item ids were given for only some items")
+        a, b, pair, item = _collected(self, "CHSHScore")
         masks = [pair == k for k in range(len(chsh.PAIRS))]
         kwargs: dict[str, Any] = {}
         if item.size:
@@ -255,16 +264,7 @@ class BellScore(CHSHScore):
 
     def compute(self) -> torch.Tensor:
         """V of the items collected since the last reset, a 0-dim float64 tensor."""
-        def gathered(state: Any) -> np.ndarray:
-            if isinstance(state, list):
-                state = torch.cat(state) if state else torch.empty(0, dtype=torch.float64)
-            return state.detach().cpu().numpy()
-
-        a, b, pair, item = (gathered(s) for s in (self.a, self.b, self.pair, self.item))
-        if a.size == 0:
-            raise ValueError("BellScore.compute: no items yet; call update() first")
-        if item.size not in (0, a.size):
-            raise ValueError("BellScore.compute: item ids were given for only some items")
+        a, b, pair, item = _collected(self, "BellScore")
         pairs = bell_score.setting_pairs(self.expression.m_a, self.expression.m_b)
         masks = [pair == k for k in range(len(pairs))]
         ids = None

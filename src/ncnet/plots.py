@@ -41,6 +41,17 @@ def _wrap(text: str, narrow: bool, width: int = 32) -> str:
     return textwrap.fill(text, width) if narrow else text
 
 
+def _finish_runs_figure(fig: Any, ax: Any, path: Path, narrow: bool) -> None:
+    """Legend (under the axes when narrow), layout, save at 130 dpi, close."""
+    if narrow:
+        _legend_below(ax)
+    else:
+        ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
 def _legend_below(ax: plt.Axes, *handles_labels: Any, below: float = -0.1) -> None:
     """The phone layout's legend: two columns under the axes (``below``: its top edge, in
     axes fractions), where it hides no data; ``handles_labels`` as for ``ax.legend``."""
@@ -95,13 +106,7 @@ def figure_2a(records: Sequence[dict[str, Any]], summary: dict[str, Any], path: 
     ax.set_ylabel("CHSH S")
     ax.set_ylim(min(-0.2, ax.get_ylim()[0]), 4.2)
     ax.set_title("Figure 2a: S over runs per hidden size")
-    if narrow:
-        _legend_below(ax)
-    else:
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    _finish_runs_figure(fig, ax, path, narrow)
 
 
 def figure_2b(summary: dict[str, Any], path: Target, narrow: bool = False) -> None:
@@ -480,10 +485,4 @@ def bell_figure(records: Sequence[dict[str, Any]], summary: dict[str, Any], name
     ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
     ax.set_ylabel(f"{name} V")
     ax.set_title(_wrap(f"{name}: V over runs per hidden size", narrow))
-    if narrow:
-        _legend_below(ax)
-    else:
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    _finish_runs_figure(fig, ax, path, narrow)
