@@ -54,11 +54,12 @@ browser:
 	    >/dev/null) || echo "warning: apt-get could not install chromium" >&2; \
 	else echo "note: chromium is not installed; the browser test will skip" >&2; fi
 
+# The docs build runs before pytest so that pytest's summary is the last thing printed.
 test: $(FULL_STAMP) $(DOCS_STAMP) browser
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
+	$(MKDOCS) --quiet
 	$(BIN)/python -m pytest -q
-	$(MKDOCS)
 
 docs: $(DOCS_STAMP)
 	$(MKDOCS)
