@@ -5,11 +5,25 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import sqlite3  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
 TEXT_FIXTURES = Path(__file__).parent / "fixtures" / "text"
+
+
+def stored_count(out: Path) -> int:
+    """Records in the store of output directory ``out`` (0 before it or its tables exist)."""
+    if not (out / "results.sqlite").exists():
+        return 0
+    db = sqlite3.connect(out / "results.sqlite")
+    try:
+        return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    except sqlite3.OperationalError:  # the tables do not exist yet
+        return 0
+    finally:
+        db.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ killed driver loses no finished unit; bad executor, device and precision input i
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from typer.testing import CliRunner
 from ncnet import executors, sweep
 from ncnet.cli import app
 from ncnet.experiments import toy
+
+from .conftest import stored_count
 
 runner = CliRunner()
 TINY = toy.ToyConfig(hidden=[2, 3], runs=2, epochs=100, chunk_runs=1)
@@ -31,16 +32,6 @@ def assert_one_line_exit_2(result, fragment, out=None):
     assert result.stderr.startswith("error:") and len(result.stderr.strip().splitlines()) == 1
     if out is not None:
         assert not Path(out).exists()
-
-
-def stored_count(out: Path) -> int:
-    db = sqlite3.connect(out / "results.sqlite")
-    try:
-        return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-    except sqlite3.OperationalError:  # the tables do not exist yet
-        return 0
-    finally:
-        db.close()
 
 
 @pytest.fixture(scope="module")

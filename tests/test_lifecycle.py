@@ -10,7 +10,6 @@ look for the marker in ``/proc/*/environ``. Linux only.
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from typer.testing import CliRunner
 
 from ncnet import lifecycle
 from ncnet.cli import app
+
+from .conftest import stored_count
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="finds processes through /proc (Linux)")
@@ -108,18 +109,6 @@ def wait_until(condition, seconds: float, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return bool(condition())
-
-
-def stored_count(out: Path) -> int:
-    if not (out / "results.sqlite").exists():
-        return 0
-    db = sqlite3.connect(out / "results.sqlite")
-    try:
-        return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-    except sqlite3.OperationalError:  # the tables do not exist yet
-        return 0
-    finally:
-        db.close()
 
 
 @pytest.fixture

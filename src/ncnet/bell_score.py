@@ -269,12 +269,19 @@ class ExpressionScore:
         }
 
 
-def _grid(samples: Any, m_a: int, m_b: int, what: str) -> list[list[np.ndarray]]:
-    """Nested samples [x][y] (or a flat list in row-major order) -> validated ±1 arrays."""
+def _row_major(samples: Any, m_a: int, m_b: int) -> list[Any]:
+    """Per-pair entries as one row-major list: nested ``[x][y]`` (m_A lists of m_B) is
+    flattened, anything else is taken as already flat (the caller checks the length)."""
     flat = list(samples)
     if len(flat) == m_a and all(isinstance(r, (list, tuple)) for r in flat) and \
             all(len(r) == m_b for r in flat):
         flat = [v for row in flat for v in row]
+    return flat
+
+
+def _grid(samples: Any, m_a: int, m_b: int, what: str) -> list[list[np.ndarray]]:
+    """Nested samples [x][y] (or a flat list in row-major order) -> validated ±1 arrays."""
+    flat = _row_major(samples, m_a, m_b)
     if len(flat) != m_a * m_b:
         raise BellInputError(f"{what}: expected {m_a} x {m_b} = {m_a * m_b} pair samples; got "
                              f"{len(flat)}")
@@ -317,10 +324,7 @@ def _aligned(a: list[list[np.ndarray]], b: list[list[np.ndarray]], items: Any, m
 
 
 def _grid_ids(items: Any, a: list[list[np.ndarray]], m_a: int, m_b: int) -> list[list[Any]]:
-    flat = list(items)
-    if len(flat) == m_a and all(isinstance(r, (list, tuple)) for r in flat) and \
-            all(len(r) == m_b for r in flat):
-        flat = [v for row in flat for v in row]
+    flat = _row_major(items, m_a, m_b)
     if len(flat) != m_a * m_b:
         raise BellInputError(f"items: expected {m_a * m_b} arrays of item ids (one per pair); "
                              f"got {len(flat)}")
@@ -531,11 +535,9 @@ class OutcomeTable:
 
         if not isinstance(df, pd.DataFrame):
             raise BellInputError(f"expected a pandas DataFrame; got {type(df).__name__}")
-        missing = [c for c in ("i", "j", "A", "B") if c not in df.columns]
-        if missing:
-            found = [str(c) for c in df.columns[:12]] + (["..."] if df.shape[1] > 12 else [])
-            raise BellInputError(f"missing column(s) {missing}; required columns are i, j, A, "
-                                 f"B (and optionally item); found {found}")
+        problem = chsh.missing_columns(df)
+        if problem:
+            raise BellInputError(problem)
         item = None
         if "item" in df.columns:
             if df["item"].isna().any():

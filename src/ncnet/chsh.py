@@ -976,6 +976,17 @@ def score_items(
 _NUMBER_TYPES = (bool, np.bool_, int, float, np.number)
 
 
+def missing_columns(df: Any) -> str | None:
+    """The one-line problem of an outcome table (a DataFrame) that lacks any of the columns
+    ``i``, ``j``, ``A``, ``B``, naming the columns it has (the first 12); None if complete."""
+    missing = [col for col in ("i", "j", "A", "B") if col not in df.columns]
+    if not missing:
+        return None
+    found = [str(col) for col in df.columns[:12]] + (["..."] if df.shape[1] > 12 else [])
+    return (f"missing column(s) {missing}; required columns are i, j, A, B (and optionally "
+            f"item); found {found}")
+
+
 def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int = 0) -> ChshScore:
     """Score a long table of outcomes.
 
@@ -992,11 +1003,9 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
 
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"score_table: expected a pandas DataFrame; got {type(df).__name__}")
-    missing = [col for col in ("i", "j", "A", "B") if col not in df.columns]
-    if missing:
-        found = [str(col) for col in df.columns[:12]] + (["..."] if df.shape[1] > 12 else [])
-        raise ValueError(f"score_table: missing column(s) {missing}; required columns are i, "
-                         f"j, A, B (and optionally item); found {found}")
+    problem = missing_columns(df)
+    if problem:
+        raise ValueError(f"score_table: {problem}")
 
     settings = {}
     for col in ("i", "j"):

@@ -29,6 +29,7 @@ tensor(4., dtype=torch.float64)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -59,15 +60,17 @@ def _outcomes(name: str, x: Any) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(pm1, dtype=np.float64).ravel())
 
 
-def _setting(name: str, x: Any, n: int) -> torch.Tensor:
-    """Setting ``i`` or ``j``: an int for the whole batch or one per item, each 1 or 2."""
+def _setting(name: str, x: Any, n: int, m: int = 2, owner: str = "CHSHScore") -> torch.Tensor:
+    """Setting ``i`` or ``j`` in 1..m (CHSH: 1 or 2): an int for the whole batch or one per
+    item; ValueError naming ``owner``'s update and the allowed values otherwise."""
     arr = np.asarray(x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x)
-    if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, (1, 2))):
-        raise ValueError(f"CHSHScore.update: {name} must be 1 or 2 (an int or one per item); "
+    if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, np.arange(1, m + 1))):
+        allowed = "1 or 2" if owner == "CHSHScore" else f"a setting 1..{m}"
+        raise ValueError(f"{owner}.update: {name} must be {allowed} (an int or one per item); "
                          f"got {arr.ravel()[:5].tolist()}")
     arr = np.broadcast_to(arr.astype(np.int64), (n,)) if arr.ndim == 0 else arr.ravel()
     if arr.size != n:
-        raise ValueError(f"CHSHScore.update: {name} has {arr.size} values for {n} items")
+        raise ValueError(f"{owner}.update: {name} has {arr.size} values for {n} items")
     return torch.from_numpy(arr.astype(np.int64))
 
 
@@ -197,8 +200,13 @@ class CHSHScore(Metric):
         float64 tensors keyed ``prefix + name``, e.g. for Lightning's ``self.log_dict``."""
         s = self.score()
         values = [s.S, s.ci[0], s.ci[1], s.test["p_value"], *np.asarray(s.C).ravel()]
+        return self._tensors(prefix, DICT_KEYS, values)
+
+    def _tensors(self, prefix: str, keys: Sequence[str],
+                 values: Sequence[float]) -> dict[str, torch.Tensor]:
+        """``{prefix + key: 0-dim float64 tensor}`` on this metric's device."""
         return {prefix + key: torch.tensor(float(v), dtype=torch.float64, device=self.device)
-                for key, v in zip(DICT_KEYS, values, strict=True)}
+                for key, v in zip(keys, values, strict=True)}
 
     def reset(self) -> None:
         super().reset()
@@ -207,18 +215,6 @@ class CHSHScore(Metric):
     def forward(self, *args: Any, **kwargs: Any) -> None:
         """Update only (S needs all four pairs, which one batch rarely holds)."""
         self.update(*args, **kwargs)
-
-
-def _bell_setting(name: str, x: Any, n: int, m: int) -> torch.Tensor:
-    """Setting ``i`` (or ``j``) in 1..m: an int for the whole batch or one per item."""
-    arr = np.asarray(x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x)
-    if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, np.arange(1, m + 1))):
-        raise ValueError(f"BellScore.update: {name} must be a setting 1..{m} (an int or one per "
-                         f"item); got {arr.ravel()[:5].tolist()}")
-    arr = np.broadcast_to(arr.astype(np.int64), (n,)) if arr.ndim == 0 else arr.ravel()
-    if arr.size != n:
-        raise ValueError(f"BellScore.update: {name} has {arr.size} values for {n} items")
-    return torch.from_numpy(arr.astype(np.int64))
 
 
 class BellScore(CHSHScore):
@@ -256,8 +252,8 @@ class BellScore(CHSHScore):
     def update(self, correct_a: Any, correct_b: Any, i: Any, j: Any, item: Any = None) -> None:
         n = _outcomes("correct_a", correct_a).numel()
         m_a, m_b = self.expression.m_a, self.expression.m_b
-        x = _bell_setting("i", i, n, m_a)
-        y = _bell_setting("j", j, n, m_b)
+        x = _setting("i", i, n, m_a, "BellScore")
+        y = _setting("j", j, n, m_b, "BellScore")
         # CHSHScore's states, with the pair index over the m_A x m_B pairs
         super().update(correct_a, correct_b, 1, 1, item)
         self.pair[-1] = (m_b * (x - 1) + (y - 1)).to(device=self.device, dtype=torch.float64)
@@ -291,8 +287,7 @@ class BellScore(CHSHScore):
         keys = ["V", "ci_low", "ci_high", "p_value"] + [
             f"C{x}{y}" for x, y in bell_score.setting_pairs(s.expression.m_a, s.expression.m_b)]
         values = [s.value, s.ci[0], s.ci[1], s.test["p_value"], *np.asarray(s.C).ravel()]
-        return {prefix + key: torch.tensor(float(v), dtype=torch.float64, device=self.device)
-                for key, v in zip(keys, values, strict=True)}
+        return self._tensors(prefix, keys, values)
 
     def reset(self) -> None:
         super().reset()
