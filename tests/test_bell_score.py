@@ -123,23 +123,27 @@ def test_cli_expression_chsh_matches_the_default_output(tmp_path):
     assert new["test"]["p_value"] == old["test"]["p_value"]
 
 
-def test_score_without_expression_takes_todays_chsh_path_only(tmp_path):
-    """Without --expression `ncnet score` runs today's code alone: the Bell scoring module is
-    never imported (so its output is today's, byte for byte; checked against main's `ncnet
-    score` on paired and independent files, tables and JSON, when this was built)."""
-    import subprocess
-    import sys
-    from pathlib import Path
+def test_chsh_is_the_two_by_two_case_on_one_code_path(monkeypatch):
+    """`ncnet score` without --expression (chsh.score_table) scores through
+    bell_score.score_pairs on the chsh preset, once, and only renames its results."""
+    calls = []
+    real = bell_score.score_pairs
 
-    path = tmp_path / "o.csv"
-    _chsh_frame(2, True).to_csv(path, index=False)
-    code = ("import sys; from typer.testing import CliRunner; from ncnet.cli import app; "
-            f"r = CliRunner().invoke(app, ['score', {str(path)!r}, '--n-boot', '50']); "
-            "print(r.exit_code, 'ncnet.bell_score' in sys.modules, 'S = ' in r.stdout)")
-    src = Path(__file__).resolve().parents[1] / "src"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env={"PYTHONPATH": str(src), "PATH": ""}, check=True)
-    assert out.stdout.split() == ["0", "False", "True"], out.stdout + out.stderr
+    def spy(expression, *args, **kwargs):
+        calls.append(expression.name)
+        return real(expression, *args, **kwargs)
+
+    monkeypatch.setattr(bell_score, "score_pairs", spy)
+    frame = _chsh_frame(2, True)
+    got = chsh.score_table(frame, n_boot=300)
+    assert calls == ["chsh"]
+    a_s, b_s, ids, _ = bell_score.OutcomeTable.from_frame(frame).pairs_for(preset("chsh"))
+    ref = real(preset("chsh"), a_s, b_s, items=ids, n_boot=300, with_bounds=False)
+    assert (got.S, got.ci, got.ci_bootstrap, got.s_product) == (
+        ref.value, ref.ci, ref.ci_bootstrap, ref.value_product)
+    assert got.test["S"] == ref.test["V"] and got.test["p_value"] == ref.test["p_value"]
+    np.testing.assert_array_equal(got.gap_a, ref.gap_a[:, 0])
+    np.testing.assert_array_equal(got.gap_b, ref.gap_b[:, 0])
 
 
 # ---- schemes, refusals, Holm ----------------------------------------------------------------

@@ -30,10 +30,12 @@ Intervals and the test of V > local bound, by design of the data:
   contributions are then means of three-valued per-item values whose small-sample score
   test is not implemented; give shared item ids.
 
-For CHSH both schemes give exactly the numbers of :func:`ncnet.chsh.score_items` (the same
-tests on the same values; T's range is [-4, 4]). Over independent *runs* (one V per run),
-:func:`runs_interval` and :func:`runs_test` are the Student-t interval and t-test, with the
-bounded-mean interval and test on [T_min, T_max] where the runs have no spread.
+CHSH is the 2 x 2 case of this module: :func:`ncnet.chsh.score_items` and
+:func:`ncnet.chsh.score_table` call :func:`score_pairs` and :class:`OutcomeTable` with the
+``chsh`` preset (T's range is [-4, 4]) and only rename the results. Over independent
+*runs* (one V per run), :func:`runs_interval` and :func:`runs_test` are the Student-t
+interval and t-test, with the bounded-mean interval and test on [T_min, T_max] where the
+runs have no spread.
 """
 
 from __future__ import annotations
@@ -46,17 +48,37 @@ from typing import Any
 
 import numpy as np
 
-from ncnet import chsh, inference
+from ncnet import inference
 from ncnet.bell import BellExpression, BellInputError
+from ncnet.inference.runs import stats
+from ncnet.outcomes import as_pm1, fmt_values
 
-PAIRED_SCHEME = chsh.PAIRED_SCHEME
-INDEPENDENT_SCHEME = chsh.INDEPENDENT_SCHEME
+#: Item resampling schemes. ``paired-items``: every pair holds the same item ids, the ids are
+#: resampled jointly (correlators that share test items covary, and the CI keeps that);
+#: ``independent-pairs``: each pair's items are resampled on their own.
+PAIRED_SCHEME = "paired-items"
+INDEPENDENT_SCHEME = "independent-pairs"
+#: Names of the two item tests of V > bound (``test`` in their result).
+PAIRED_TEST = "likelihood ratio test on per-item sums T_k (paired items, one-sided)"
+INDEPENDENT_TEST = "score test of a sum of correlators (independent pairs, one-sided)"
 
 __all__ = [
     "ExpressionScore",
     "INDEPENDENT_SCHEME",
+    "INDEPENDENT_TEST",
+    "OutcomeTable",
     "PAIRED_SCHEME",
+    "PAIRED_TEST",
+    "align_by_item",
     "bounds_dict",
+    "PairSamples",
+    "independent_interval",
+    "item_bootstrap",
+    "pair_samples",
+    "independent_test",
+    "missing_columns",
+    "paired_interval",
+    "paired_test",
     "item_sum_range",
     "pair_products_range",
     "runs_interval",
@@ -104,26 +126,28 @@ def item_sum_range(expression: BellExpression) -> tuple[float, float]:
 
 def runs_interval(values: Any, lo: float, hi: float, level: float = 0.95) -> tuple[float, float]:
     """Interval of the mean V over independent runs: the Student-t interval
-    (:func:`ncnet.chsh.t_interval`), and where the runs have no spread or there is one run,
+    (:func:`ncnet.inference.t_interval`), and where the runs have no spread or there is one run,
     :func:`ncnet.inference.bounded_mean_interval` on [lo, hi] (never a point). For CHSH on
     [-4, 4] this is :func:`ncnet.chsh.mean_s_interval`."""
-    ci = chsh.t_interval(values, level)
+    ci = inference.t_interval(values, level)
     if ci is not None:
         return ci
     vals = np.clip(np.asarray(values, dtype=np.float64).ravel(), lo, hi)
     return inference.bounded_mean_interval(vals, lo, hi, level)
 
 
-def runs_test(values: Any, bound: float, lo: float, hi: float) -> dict[str, Any]:
+def runs_test(values: Any, bound: float, lo: float, hi: float, symbol: str = "V"
+              ) -> dict[str, Any]:
     """One-sided t-test of mean V > ``bound`` over independent runs; where every run has the
     same V, :func:`ncnet.inference.bounded_mean_test` on [lo, hi] (p never 0 from a zero
-    variance). Keys as :func:`ncnet.chsh.test_s_above`, which it equals for CHSH on [-4, 4]."""
+    variance). ``symbol`` names the value in the test's description. Keys as
+    :func:`ncnet.chsh.test_s_above`, which is this test for CHSH on [-4, 4] with symbol S."""
     vals = np.asarray(values, dtype=np.float64).ravel()
     if not np.all(np.isfinite(vals)):
-        raise ValueError("runs_test: values must be finite")
+        raise ValueError(f"runs_test: values must be finite; got {fmt_values(vals)}")
     n = int(vals.size)
     mean = float(np.mean(vals)) if n else math.nan
-    out: dict[str, Any] = {"test": "one-sample t-test (one-sided, H0: mean V <= bound)",
+    out: dict[str, Any] = {"test": f"one-sample t-test (one-sided, H0: mean {symbol} <= bound)",
                            "n": n, "mean": mean, "statistic": math.nan, "p_value": math.nan,
                            "bound": float(bound)}
     if n < 2:
@@ -132,12 +156,12 @@ def runs_test(values: Any, bound: float, lo: float, hi: float) -> dict[str, Any]
     if sd <= 1e-12 * max(1.0, abs(mean)):
         res = inference.bounded_mean_test(np.clip(vals, lo, hi), float(bound), lo, hi)
         out.update(test=f"likelihood ratio test of a mean in [{lo:g}, {hi:g}] (one-sided; "
-                        "every run has the same V, so the t statistic does not exist)",
+                        f"every run has the same {symbol}, so the t statistic does not exist)",
                    statistic=res["z"], p_value=res["p_value"])
         return out
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = chsh.stats.ttest_1samp(vals, float(bound), alternative="greater")
+        res = stats.ttest_1samp(vals, float(bound), alternative="greater")
     out.update(statistic=float(res.statistic), p_value=float(res.pvalue))
     return out
 
@@ -184,12 +208,6 @@ def _frozen(x: Any, dtype: Any = np.float64) -> np.ndarray:
     return arr
 
 
-def _percentile_ci(boot: np.ndarray, level: float) -> tuple[float, float]:
-    alpha = (1.0 - level) / 2.0
-    lo, hi = np.percentile(boot, [100.0 * alpha, 100.0 * (1.0 - alpha)])
-    return float(lo), float(hi)
-
-
 @dataclass(frozen=True, eq=False)
 class ExpressionScore:
     """The value of one expression on one set of pair samples, with its statistics.
@@ -206,7 +224,7 @@ class ExpressionScore:
     ``test`` the one-sided test of V > local bound; ``scheme``, ``ci_units`` (shared items,
     or the smallest pair); ``item_sums`` (K,) the T_k in the paired scheme (else None) and
     ``t_range`` their possible range; ``bounds`` (:func:`bounds_dict`); ``warning`` a line
-    naming K when it is below :data:`ncnet.chsh.FEW_ITEMS`. Arrays are read-only.
+    naming K when it is below :data:`ncnet.inference.FEW_ITEMS`. Arrays are read-only.
     """
 
     expression: BellExpression
@@ -288,7 +306,7 @@ def _grid(samples: Any, m_a: int, m_b: int, what: str) -> list[list[np.ndarray]]
     out = [[np.empty(0)] * m_b for _ in range(m_a)]
     for (x, y), v in zip(setting_pairs(m_a, m_b), flat, strict=True):
         try:
-            arr = chsh.as_pm1(v).ravel()
+            arr = as_pm1(v).ravel()
         except ValueError as err:
             raise BellInputError(f"{what} of pair (i={x}, j={y}): "
                                  f"{str(err).removeprefix('as_pm1: ')}") from None
@@ -296,22 +314,26 @@ def _grid(samples: Any, m_a: int, m_b: int, what: str) -> list[list[np.ndarray]]
     return out
 
 
-def _aligned(a: list[list[np.ndarray]], b: list[list[np.ndarray]], items: Any, m_a: int,
-             m_b: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Outcomes aligned by item id, each ``(m_A, m_B, K)``, when every pair holds the same
-    ids; None when no id occurs in two pairs; :class:`BellInputError` otherwise."""
+def align_by_item(grids: Sequence[list[list[np.ndarray]]], items: Any, m_a: int, m_b: int
+                  ) -> tuple[np.ndarray, ...] | None:
+    """Per-pair samples aligned by item id, one ``(m_A, m_B, K)`` array per grid of
+    ``grids`` (each nested ``[x][y]``, e.g. Alice's and Bob's outcomes, or their products),
+    when every pair holds the same ids; None when ``items`` is None or no id occurs in two
+    pairs. ``items``: ids per pair, nested or flat row-major, one id per sample entry of the
+    first grid. A repeated id within a pair, or ids shared by only some pairs, is a one-line
+    :class:`ncnet.bell.BellInputError` (there is then no single item to resample)."""
     if items is None:
         return None
-    ids = _grid_ids(items, a, m_a, m_b)
+    ids = _grid_ids(items, grids[0], m_a, m_b)
     sets = [set(arr.tolist()) for row in ids for arr in row]
     if all(s == sets[0] for s in sets):
-        a_al = np.empty((m_a, m_b, len(sets[0])))
-        b_al = np.empty_like(a_al)
+        out = tuple(np.empty((m_a, m_b, len(sets[0]))) for _ in grids)
         for x in range(m_a):
             for y in range(m_b):
                 pos = np.argsort(ids[x][y], kind="stable")
-                a_al[x, y], b_al[x, y] = a[x][y][pos], b[x][y][pos]
-        return a_al, b_al
+                for grid, al in zip(grids, out, strict=True):
+                    al[x, y] = grid[x][y][pos]
+        return out
     pairs = setting_pairs(m_a, m_b)
     for p in range(len(sets)):
         for q in range(p + 1, len(sets)):
@@ -337,14 +359,14 @@ def _grid_ids(items: Any, a: list[list[np.ndarray]], m_a: int, m_b: int) -> list
         uniq, counts = np.unique(arr, return_counts=True)
         if (counts > 1).any():
             raise BellInputError(f"pair (i={x}, j={y}): item id(s) "
-                                 f"{uniq[counts > 1][:5].tolist()} occur more than once; each "
+                                 f"{fmt_values(uniq[counts > 1])} occur more than once; each "
                                  "(i, j, item) must be one row")
         out[x - 1][y - 1] = arr
     return out
 
 
 def _gap_cis(acc_pairs: list[list[np.ndarray]], aligned: np.ndarray | None, level: float,
-             along: int) -> tuple[np.ndarray, np.ndarray]:
+             along: int, intervals: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Gaps acc[s, 1] - acc[s, t], t >= 2, and their CIs, for one side's outcomes; ``along``:
     the axis of the partner setting (1 for Alice's [x][y], 0 for Bob's)."""
     m_a, m_b = len(acc_pairs), len(acc_pairs[0])
@@ -360,7 +382,9 @@ def _gap_cis(acc_pairs: list[list[np.ndarray]], aligned: np.ndarray | None, leve
         for t in range(1, partner):
             other = sample(s, t)
             gaps[s, t - 1] = np.mean(first > 0) - np.mean(other > 0)
-            if aligned is not None:
+            if not intervals:
+                cis[s, t - 1] = math.nan
+            elif aligned is not None:
                 al = aligned[s, 0] - aligned[s, t] if along == 1 else \
                     aligned[0, s] - aligned[t, s]
                 cis[s, t - 1] = inference.bounded_mean_interval(al / 2.0, -1.0, 1.0, level)
@@ -371,29 +395,100 @@ def _gap_cis(acc_pairs: list[list[np.ndarray]], aligned: np.ndarray | None, leve
     return gaps, cis
 
 
-def _warning(units: int) -> str | None:
-    if units >= chsh.FEW_ITEMS:
+def few_items_warning(units: int) -> str | None:
+    """The one-line warning of an item test on ``units`` items, or None from
+    :data:`ncnet.inference.FEW_ITEMS` items on."""
+    if units >= inference.FEW_ITEMS:
         return None
     return (f"only K = {units} items: the item test and interval are approximate (their size "
-            f"was checked in simulation from {chsh.FEW_ITEMS} items on)")
+            f"was checked in simulation from {inference.FEW_ITEMS} items on)")
 
 
-def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
-                items: Any = None, n_boot: int = 10_000, level: float = 0.95, seed: int = 0,
-                with_bounds: bool = True) -> ExpressionScore:
-    """Score ``expression`` on per-pair samples.
+def paired_test(expression: BellExpression, item_sums: Any, bound: float | None = None
+                ) -> dict[str, Any]:
+    """One-sided test of V > ``bound`` (default: the local bound) from the per-item sums
+    ``item_sums`` (K,) of the paired scheme: :func:`ncnet.inference.bounded_mean_test` on
+    the exact range of T (:func:`item_sum_range`), referred to t with K - 1 df. Returns
+    ``{"test", "V", "se", "z", "p_value", "bound", "n", "warning"}``."""
+    t = np.asarray(item_sums, dtype=np.float64).ravel()
+    bound = expression.local_bound().value if bound is None else float(bound)
+    res = inference.bounded_mean_test(t, bound, *item_sum_range(expression))
+    return {"test": PAIRED_TEST, "V": float(np.mean(t)), "se": res["se"], "z": res["z"],
+            "p_value": res["p_value"], "bound": bound, "n": int(t.size),
+            "warning": few_items_warning(int(t.size))}
 
-    ``a_items``, ``b_items``: Alice's and Bob's ±1 (or 0/1, bool) outcomes of each pair,
-    nested ``[x][y]`` (m_A lists of m_B 1-D arrays) or flat in row-major pair order, A and B
-    paired by position. ``items``: optional item ids, same layout: all pairs with the same ids
-    give the paired scheme, no id in two pairs the independent one. ``with_bounds``: also
-    compute the three bounds (the quantum one needs the ``bell`` extra). Raises
-    :class:`ncnet.bell.BellInputError` (one line) for bad input and for the independent scheme
-    on an expression with marginal terms.
+
+def paired_interval(expression: BellExpression, item_sums: Any, level: float = 0.95
+                    ) -> tuple[float, float]:
+    """Interval of V that inverts :func:`paired_test` (never a point, within T's range)."""
+    lo, hi = inference.bounded_mean_interval(np.asarray(item_sums, dtype=np.float64).ravel(),
+                                             *item_sum_range(expression), level)
+    return float(lo), float(hi)
+
+
+def _correlator_only(expression: BellExpression) -> None:
+    if not expression.is_correlator_only:
+        raise BellInputError(
+            f"{expression.name} has marginal terms: its interval and test need the paired "
+            "scheme (an item column whose ids every pair shares); the independent scheme is "
+            "supported for correlator-only expressions only")
+
+
+def independent_test(expression: BellExpression, c: Any, n_items: Any,
+                     bound: float | None = None) -> dict[str, Any]:
+    """One-sided test of V > ``bound`` (default: the local bound) for independent pairs (no
+    item in two pairs) of a correlator-only expression, from the correlators ``c`` and item
+    counts ``n_items`` (both (m_A, m_B)): V - F00 = Σ F_xy (2 p_xy - 1) is a weighted sum of
+    independent proportions, tested by :func:`ncnet.inference.binomial_sum_test` (the score
+    test: the variance comes from the likeliest proportions with V = bound, so a pair at
+    C = ±1 still has variance). Same keys as :func:`paired_test`; ``n`` = the smallest pair.
     """
-    if int(n_boot) < 1 or not 0.0 < float(level) < 1.0:
-        raise BellInputError(f"need n_boot >= 1 and 0 < level < 1; got n_boot={n_boot}, "
-                             f"level={level}")
+    _correlator_only(expression)
+    c = np.asarray(c, dtype=np.float64)
+    n = np.asarray(n_items, dtype=np.float64)
+    bound = expression.local_bound().value if bound is None else float(bound)
+    k = (1.0 + c) / 2.0 * n  # items with A·B = +1 (whole numbers for real data)
+    res = inference.binomial_sum_test(k.ravel(), n.ravel(), expression.correlators.ravel(),
+                                      bound - expression.constant)
+    units = int(n.min())
+    return {"test": INDEPENDENT_TEST, "V": float(expression.value(c)), "se": res["se"],
+            "z": res["z"], "p_value": res["p_value"], "bound": bound, "n": units,
+            "warning": few_items_warning(units)}
+
+
+def independent_interval(expression: BellExpression, k_plus: Any, n_items: Any,
+                         level: float = 0.95) -> tuple[float, float]:
+    """Interval of V that inverts :func:`independent_test`; ``k_plus`` (m_A, m_B): each
+    pair's count of items with A·B = +1, ``n_items`` its item count."""
+    _correlator_only(expression)
+    lo, hi = inference.binomial_sum_interval(
+        np.asarray(k_plus, dtype=np.float64).ravel(),
+        np.asarray(n_items, dtype=np.float64).ravel(), expression.correlators.ravel(), level)
+    return float(lo + expression.constant), float(hi + expression.constant)
+
+
+@dataclass(frozen=True, eq=False)
+class PairSamples:
+    """Validated samples of one expression's setting pairs: ``a``, ``b`` nested ``[x][y]``
+    1-D ±1 arrays; ``aligned`` (A, B) each ``(m_A, m_B, K)`` when every pair holds the same
+    item ids (paired scheme), else None; per pair (m_A, m_B): correlators ``c``, ``n_items``,
+    accuracies ``acc_a`` / ``acc_b`` and ``k_plus``, the count of items with A·B = +1."""
+
+    a: list[list[np.ndarray]]
+    b: list[list[np.ndarray]]
+    aligned: tuple[np.ndarray, ...] | None
+    c: np.ndarray
+    n_items: np.ndarray
+    acc_a: np.ndarray
+    acc_b: np.ndarray
+    k_plus: np.ndarray
+
+
+def pair_samples(expression: BellExpression, a_items: Any, b_items: Any, items: Any = None
+                 ) -> PairSamples:
+    """Check per-pair samples against ``expression`` (layouts as :func:`score_pairs` takes
+    them) and count what every statistic needs; one-line :class:`ncnet.bell.BellInputError`
+    for bad input and for the independent scheme on an expression with marginal terms."""
     e = expression
     m_a, m_b = e.m_a, e.m_b
     a = _grid(a_items, m_a, m_b, "A")
@@ -405,12 +500,9 @@ def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
                                  "B must be paired by position")
         if na == 0:
             raise BellInputError(f"pair (i={x}, j={y}) has no items")
-    aligned = _aligned(a, b, items, m_a, m_b)
-    if aligned is None and not e.is_correlator_only:
-        raise BellInputError(
-            f"{e.name} has marginal terms: its interval and test need the paired scheme (an "
-            "item column whose ids every pair shares); the independent scheme is supported "
-            "for correlator-only expressions only")
+    aligned = align_by_item((a, b), items, m_a, m_b)
+    if aligned is None:
+        _correlator_only(e)
     shape = (m_a, m_b)
     c, n_items = np.empty(shape), np.empty(shape, dtype=np.int64)
     acc_a, acc_b = np.empty(shape), np.empty(shape)
@@ -422,6 +514,52 @@ def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
         acc_a[x - 1, y - 1] = np.mean(aa > 0)
         acc_b[x - 1, y - 1] = np.mean(bb > 0)
         k_plus[x - 1, y - 1] = np.count_nonzero(aa * bb > 0)
+    return PairSamples(a, b, aligned, c, n_items, acc_a, acc_b, k_plus)
+
+
+def item_bootstrap(expression: BellExpression, samples: PairSamples, n_boot: int = 10_000,
+                   level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap CI of V over items: paired scheme, the item ids resampled jointly
+    (the counts of T's few values drawn from their multinomial law); independent pairs, each
+    pair's count of A·B = +1 drawn from Binomial(N, k/N). Deterministic for a ``seed``."""
+    e = expression
+    rng = np.random.default_rng(seed)
+    if samples.aligned is not None:
+        boot = inference.discrete_mean_bootstrap(e.item_sums(*samples.aligned), n_boot, rng)
+        return inference.percentile_ci(boot, level)
+    boot = np.zeros(int(n_boot))
+    for (x, y), n, k in zip(setting_pairs(e.m_a, e.m_b), samples.n_items.ravel(),
+                            samples.k_plus.ravel(), strict=True):
+        draw = rng.binomial(int(n), k / n, size=int(n_boot))
+        boot += e.correlators[x - 1, y - 1] * (2.0 * draw / n - 1.0)
+    return inference.percentile_ci(boot + e.constant, level)
+
+
+def _check_settings(n_boot: int, level: float) -> None:
+    if int(n_boot) < 1 or not 0.0 < float(level) < 1.0:
+        raise BellInputError(f"need n_boot >= 1 and 0 < level < 1; got n_boot={n_boot}, "
+                             f"level={level}")
+
+
+def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
+                items: Any = None, n_boot: int = 10_000, level: float = 0.95, seed: int = 0,
+                with_bounds: bool = True, gap_intervals: bool = True) -> ExpressionScore:
+    """Score ``expression`` on per-pair samples.
+
+    ``a_items``, ``b_items``: Alice's and Bob's ±1 (or 0/1, bool) outcomes of each pair,
+    nested ``[x][y]`` (m_A lists of m_B 1-D arrays) or flat in row-major pair order, A and B
+    paired by position. ``items``: optional item ids, same layout: all pairs with the same ids
+    give the paired scheme, no id in two pairs the independent one. ``with_bounds``: also
+    compute the three bounds (the quantum one needs the ``bell`` extra); ``gap_intervals``:
+    the signalling gaps' CIs (NaN without; :func:`ncnet.chsh.score_items` needs none). Raises
+    :class:`ncnet.bell.BellInputError` (one line) for bad input and for the independent scheme
+    on an expression with marginal terms.
+    """
+    _check_settings(n_boot, level)
+    e = expression
+    ps = pair_samples(e, a_items, b_items, items)
+    a, b, aligned, c, n_items = ps.a, ps.b, ps.aligned, ps.c, ps.n_items
+    acc_a, acc_b, k_plus = ps.acc_a, ps.acc_b, ps.k_plus
     marg_a_pairs, marg_b_pairs = 2.0 * acc_a - 1.0, 2.0 * acc_b - 1.0
     from ncnet.bell import partner_averaged_marginals
 
@@ -432,42 +570,21 @@ def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
     t_range = item_sum_range(e)
     if not t_range[0] < t_range[1]:
         raise BellInputError(f"{e.name}: every coefficient is zero; nothing to score")
-    local = e.local_bound().value
-    rng = np.random.default_rng(seed)
     t_sums = None
     if aligned is not None:
         t_sums = e.item_sums(*aligned)
         units = t_sums.size
-        res = inference.bounded_mean_test(t_sums, local, *t_range)
-        test = {"test": "likelihood ratio test on per-item sums T_k (paired items, one-sided)",
-                "V": float(np.mean(t_sums)), "se": res["se"], "z": res["z"],
-                "p_value": res["p_value"], "bound": float(local), "n": units}
-        ci = inference.bounded_mean_interval(t_sums, *t_range, level)
-        uniq, counts = np.unique(t_sums, return_counts=True)
-        draws = rng.multinomial(units, counts / units, size=int(n_boot))
-        ci_boot = _percentile_ci(draws @ uniq / units, level)
+        test = paired_test(e, t_sums)
+        ci = paired_interval(e, t_sums, level)
     else:
-        w = e.correlators.ravel()
-        n_flat = n_items.ravel().astype(np.float64)
-        # the test takes k = (1 + C) n / 2 as chsh.item_z_test does (equal to the count up
-        # to rounding), so that CHSH's numbers are reproduced to the last bit
-        k_test = ((1.0 + c) / 2.0 * n_items).ravel()
-        res = inference.binomial_sum_test(k_test, n_flat, w, local - e.constant)
         units = int(n_items.min())
-        test = {"test": "score test of a sum of correlators (independent pairs, one-sided)",
-                "V": value, "se": res["se"], "z": res["z"], "p_value": res["p_value"],
-                "bound": float(local), "n": units}
-        lo, hi = inference.binomial_sum_interval(k_plus.ravel(), n_flat, w, level)
-        ci = (lo + e.constant, hi + e.constant)
-        boot = np.zeros(int(n_boot))
-        for (x, y), n, k in zip(setting_pairs(m_a, m_b), n_flat, k_plus.ravel(), strict=True):
-            draw = rng.binomial(int(n), k / n, size=int(n_boot))
-            boot += e.correlators[x - 1, y - 1] * (2.0 * draw / n - 1.0)
-        ci_boot = _percentile_ci(boot + e.constant, level)
-    test["warning"] = _warning(units)
+        test = independent_test(e, c, n_items)
+        test["V"] = value
+        ci = independent_interval(e, k_plus, n_items, level)
+    ci_boot = item_bootstrap(e, ps, n_boot, level, seed)
     al_a, al_b = (None, None) if aligned is None else aligned
-    gap_a, gap_a_ci = _gap_cis(a, al_a, level, along=1)
-    gap_b, gap_b_ci = _gap_cis(b, al_b, level, along=0)
+    gap_a, gap_a_ci = _gap_cis(a, al_a, level, along=1, intervals=gap_intervals)
+    gap_b, gap_b_ci = _gap_cis(b, al_b, level, along=0, intervals=gap_intervals)
     return ExpressionScore(
         expression=e, value=value, C=_frozen(c), n_items=_frozen(n_items, np.int64),
         marg_a_pairs=_frozen(marg_a_pairs), marg_b_pairs=_frozen(marg_b_pairs),
@@ -478,7 +595,7 @@ def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
         value_product=value_product, ci=(float(ci[0]), float(ci[1])), ci_bootstrap=ci_boot,
         test=test, scheme=PAIRED_SCHEME if aligned is not None else INDEPENDENT_SCHEME,
         ci_units=int(units), t_range=t_range,
-        bounds=bounds_dict(e) if with_bounds else {"local": local},
+        bounds=bounds_dict(e) if with_bounds else {"local": e.local_bound().value},
         item_sums=None if t_sums is None else _frozen(t_sums), level=float(level),
         warning=test["warning"])
 
@@ -488,16 +605,30 @@ def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
 # --------------------------------------------------------------------------------------------
 
 
-def _settings_column(df: Any, col: str) -> np.ndarray:
+def missing_columns(df: Any) -> str | None:
+    """The one-line problem of an outcome table (a DataFrame) that lacks any of the columns
+    ``i``, ``j``, ``A``, ``B``, naming the columns it has (the first 12); None if complete."""
+    missing = [col for col in ("i", "j", "A", "B") if col not in df.columns]
+    if not missing:
+        return None
+    found = [str(col) for col in df.columns[:12]] + (["..."] if df.shape[1] > 12 else [])
+    return (f"missing column(s) {missing}; required columns are i, j, A, B (and optionally "
+            f"item); found {found}")
+
+
+def _settings_column(df: Any, col: str, most: int | None = None) -> np.ndarray:
+    """Column ``col`` as int settings >= 1 (and <= ``most`` when given)."""
     vals = df[col].to_numpy(dtype=object)
     ok = np.array([not isinstance(v, (str, bytes, bool, np.bool_))
                    and isinstance(v, (int, float, np.integer, np.floating))
                    and math.isfinite(float(v)) and float(v) >= 1 and float(v) == int(v)
+                   and (most is None or float(v) <= most)
                    for v in vals], dtype=bool)
     if not ok.all():
-        bad = list(dict.fromkeys(vals[~ok].tolist()))[:5]
-        raise BellInputError(f"column {col!r} has invalid setting value(s) {bad}; settings are "
-                             "whole numbers 1, 2, ...")
+        allowed = ("settings are whole numbers 1, 2, ..." if most is None else
+                   "allowed values are 1 and 2" if most == 2 else f"allowed values are 1..{most}")
+        raise BellInputError(f"column {col!r} has invalid setting value(s) "
+                             f"{fmt_values(vals[~ok])}; {allowed}")
     return np.asarray(vals, dtype=np.float64).astype(np.int64)
 
 
@@ -509,10 +640,11 @@ def _outcome_column(df: Any, col: str) -> np.ndarray:
         bad = [v for v in s.to_numpy(dtype=object)
                if not isinstance(v, (bool, np.bool_, int, float, np.number))]
         if bad:
-            raise BellInputError(f"column {col!r} has non-numeric outcome value(s) {bad[:5]}; "
-                                 "allowed are +1/-1, 1/0 or bool")
+            raise BellInputError(f"column {col!r} has non-numeric outcome value(s) "
+                                 f"{fmt_values(np.asarray(bad, dtype=object))}; allowed are "
+                                 "+1/-1, 1/0 or bool")
     try:
-        return chsh.as_pm1(s.to_numpy(dtype=np.float64, na_value=np.nan))
+        return as_pm1(s.to_numpy(dtype=np.float64, na_value=np.nan))
     except ValueError as err:
         raise BellInputError(f"column {col!r}: {str(err).removeprefix('as_pm1: ')}") from None
 
@@ -529,13 +661,14 @@ class OutcomeTable:
     item: np.ndarray | None
 
     @classmethod
-    def from_frame(cls, df: Any) -> OutcomeTable:
-        """Columns ``i``, ``j``, ``A``, ``B`` and optionally ``item``; one-line errors."""
+    def from_frame(cls, df: Any, most_settings: int | None = None) -> OutcomeTable:
+        """Columns ``i``, ``j``, ``A``, ``B`` and optionally ``item``; one-line errors.
+        ``most_settings``: the largest setting allowed (None: any whole number >= 1)."""
         import pandas as pd
 
         if not isinstance(df, pd.DataFrame):
             raise BellInputError(f"expected a pandas DataFrame; got {type(df).__name__}")
-        problem = chsh.missing_columns(df)
+        problem = missing_columns(df)
         if problem:
             raise BellInputError(problem)
         item = None
@@ -547,14 +680,19 @@ class OutcomeTable:
             item = df["item"].to_numpy()
             if item.dtype == object:
                 item = item.astype(str)
-        return cls(_settings_column(df, "i"), _settings_column(df, "j"),
-                   _outcome_column(df, "A"), _outcome_column(df, "B"), item)
+        i = _settings_column(df, "i", most_settings)
+        j = _settings_column(df, "j", most_settings)
+        return cls(i, j, _outcome_column(df, "A"), _outcome_column(df, "B"), item)
 
     def pairs_for(self, expression: BellExpression) -> tuple[list, list, list | None, int]:
         """Per pair of ``expression`` (row-major) the A and B samples and ids, and the number
         of rows outside its settings (ignored). An expression with more settings than the
         data, or a pair without rows, is a one-line :class:`BellInputError`."""
         m_a, m_b = expression.m_a, expression.m_b
+        if self.i.size == 0:
+            raise BellInputError(f"no rows for pair (i=1, j=1): the table is empty; "
+                                 f"{expression.name} needs every pair of i = 1..{m_a} and "
+                                 f"j = 1..{m_b}")
         have_a, have_b = int(self.i.max()), int(self.j.max())
         if m_a > have_a or m_b > have_b:
             raise BellInputError(
@@ -593,6 +731,6 @@ def score_many(expressions: Sequence[BellExpression], df: Any, **kwargs: Any
         a_s, b_s, ids, ignored = table.pairs_for(e)
         scores.append(replace(score_pairs(e, a_s, b_s, items=ids, **kwargs),
                               ignored_rows=ignored))
-    for s, p in zip(scores, chsh.holm([s.test["p_value"] for s in scores]), strict=True):
+    for s, p in zip(scores, inference.holm([s.test["p_value"] for s in scores]), strict=True):
         s.test["p_holm"] = p
     return scores
