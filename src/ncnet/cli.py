@@ -742,9 +742,13 @@ def bench_toy(
                                help="also time a whole run, phase by phase"),
     trace_every: int = typer.Option(50, help="also time the sweep with the gradient trace "
                                     "every k epochs (0: skip)"),
+    mtask: bool = typer.Option(True, "--mtask/--no-mtask",
+                               help="also time the m-task toy (--tasks-a/--tasks-b "
+                               "bit1,bit2,xor) against the CHSH toy"),
 ) -> None:
     """Time the batched Figure-2 sweep and the naive per-model loop, in this process, then
-    the phases of a whole run (start-up, training, summary, report) against the same loop."""
+    the m-task toy against the CHSH toy and the phases of a whole run (start-up, training,
+    summary, report) against the same loop."""
     if naive_models < 1:
         raise UserError(f"--naive-models {naive_models} is not allowed: use >= 1")
     if trace_every < 0:
@@ -778,6 +782,11 @@ def bench_toy(
         f"{r['naive_models']} models and scaled to {r['models']}; batched: ncnet's trainer, "
         f"all models at once (float64). torch {r['torch']}, {r['threads']} thread(s)."
     )
+    if mtask:
+        from ncnet.bench import MTASK_TASKS, bench_mtask, mtask_table
+
+        with console.status(f"timing the toy sweep with {','.join(MTASK_TASKS)} a side ..."):
+            console.print(rich_table(mtask_table(bench_mtask(config), config.epochs)))
     if whole:
         total = sum(phases.values())
         t = Table(title="whole `ncnet toy` run (joint control on, report written), this process")
