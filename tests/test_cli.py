@@ -269,6 +269,7 @@ def test_bench_prints_both_timings_and_the_ratio():
                   "figures and report", "whole run"):
         assert phase in result.stdout
     assert "traced every 50" in result.stdout and "tracing costs" in result.stdout
+    assert "m-task toy against the CHSH toy" in result.stdout and "the models for" in result.stdout
 
 
 def test_version():

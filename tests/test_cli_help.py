@@ -7,7 +7,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ncnet import cli
+from ncnet import cli, cli_train
 from ncnet.cli import app
 from ncnet.tasks.text import SUITES
 
@@ -74,7 +74,7 @@ def test_suite_and_task_names_come_from_the_registry():
 
 def test_seeds_counts_from_seed_on_the_cli_and_lists_in_toml(monkeypatch, tmp_path):
     seen = []
-    monkeypatch.setattr(cli, "run_and_report",
+    monkeypatch.setattr(cli_train, "run_and_report",
                         lambda experiment, config, *a, **k: seen.append(config))
     result = runner.invoke(app, ["lora", "--seed", "2", "--seeds", "3", "--out", tmp_path / "o"])
     assert result.exit_code == 0, result.output
@@ -93,3 +93,26 @@ def test_lora_threads_shows_its_default_and_analyze_names_both_sweeps():
     analyze = help_text("analyze")
     assert "per hidden size n" in analyze and "per (rank, seed)" in analyze
     assert "`ncnet lora --trace-every K`" in analyze
+
+
+def test_the_entry_points_and_the_old_import_paths_still_work():
+    """pyproject's script is `ncnet.cli:app`; the commands moved into modules per group, and
+    ncnet.cli re-exports them (the same objects) with the shared helpers."""
+    import importlib
+    import tomllib
+    from pathlib import Path
+
+    from ncnet import cli_analyze, cli_bench, cli_common, cli_score
+
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    module, name = scripts["project"]["scripts"]["ncnet"].split(":")
+    entry = getattr(importlib.import_module(module), name)
+    assert entry is app and callable(cli.main)
+    assert list(typer.main.get_command(entry).commands) == [
+        "toy", "run", "report", "analyze", "score", "bench", "lora", "bell"]
+    assert (cli.toy, cli.run, cli.lora, cli.lora_params) == (
+        cli_train.toy, cli_train.run, cli_train.lora, cli_train.lora_params)
+    assert (cli.report, cli.analyze, cli.score, cli.bench_toy) == (
+        cli_analyze.report, cli_analyze.analyze, cli_score.score, cli_bench.bench_toy)
+    assert (cli.UserError, cli.fail, cli.guarded, cli.rich_table) == (
+        cli_common.UserError, cli_common.fail, cli_common.guarded, cli_common.rich_table)

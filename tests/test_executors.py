@@ -227,13 +227,13 @@ def test_background_gives_the_inline_rows(inline_rows, tmp_path):
 def test_a_default_cpu_toy_run_trains_in_the_background(monkeypatch, tmp_path):
     """With a report and no executor asked for, `ncnet toy` on the CPU trains in one worker
     process (while the report's modules load); with --executor inline or --no-report, here."""
-    from ncnet import cli
+    from ncnet import cli_train
 
     used = []
     real = sweep.run
     monkeypatch.setattr(sweep, "run", lambda e, c, o, ex, *a: used.append(type(ex).__name__)
                         or real(e, c, o, ex, *a))
-    monkeypatch.setattr(cli, "start_imports", lambda modules: used.append(modules))
+    monkeypatch.setattr(cli_train, "start_imports", lambda modules: used.append(modules))
     base = ("toy", "--hidden", "2", "--runs", "1", "--epochs", "20", "--no-joint")
     assert invoke(*base, "--out", tmp_path / "a").exit_code == 0
     assert invoke(*base, "--executor", "inline", "--out", tmp_path / "b").exit_code == 0

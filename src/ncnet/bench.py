@@ -9,9 +9,16 @@ import numpy as np
 import torch
 
 from ncnet import chsh
-from ncnet.experiments.toy import ToyConfig, model_seed, planned_runs
+from ncnet.experiments.base import TableData
+from ncnet.experiments.toy import (
+    JOINT_EXPERIMENT,
+    ToyConfig,
+    ToyExperiment,
+    model_seed,
+    planned_runs,
+)
 from ncnet.models.ncnet import init_params, to_module, train_batched
-from ncnet.tasks.bits import encode_inputs, pair_targets
+from ncnet.tasks.bits import PAPER_TASKS, encode_inputs, pair_targets
 
 
 def naive_loop(
@@ -84,6 +91,67 @@ def bench_toy(config: ToyConfig, naive_models: int = 3, trace_every: int = 0) ->
         "threads": torch.get_num_threads(),
         "dtype": "float64",
     }
+
+
+#: The m-task design that :func:`bench_mtask` times against the paper's: three tasks a side.
+MTASK_TASKS = ("bit1", "bit2", "xor")
+
+
+def toy_training_seconds(config: ToyConfig) -> dict[str, Any]:
+    """Train every unit of ``config``'s sweep as ``ncnet toy`` does (:class:`ToyExperiment`:
+    pair models and, with ``joint``, the joint control, in batches of ``runs_per_batch``),
+    storing nothing. Returns ``seconds`` (wall), ``cpu_seconds`` (this process), ``models``
+    trained in all, ``pairs_per_run`` (m_A x m_B pair models) and ``joint``."""
+    experiment = ToyExperiment()
+    units = experiment.units(config, {})
+    pairs = len(config.tasks_a) * len(config.tasks_b)
+    models = sum(len(u.keys) * (1 if u.store == JOINT_EXPERIMENT else pairs) for u in units)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for unit in units:
+        experiment.train(config, unit)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    torch.set_flush_denormal(False)
+    return {"tasks_a": list(config.tasks_a), "tasks_b": list(config.tasks_b),
+            "seconds": wall, "cpu_seconds": cpu, "models": models,
+            "pairs_per_run": pairs, "joint": config.joint}
+
+
+def cost_ratios(base: dict[str, Any], other: dict[str, Any]) -> dict[str, float]:
+    """``other``'s cost against ``base``'s (two :func:`toy_training_seconds` results): the
+    ratio of wall seconds, of CPU seconds and of models trained."""
+    return {"time_ratio": other["seconds"] / base["seconds"],
+            "cpu_ratio": other["cpu_seconds"] / base["cpu_seconds"],
+            "model_ratio": other["models"] / base["models"]}
+
+
+def bench_mtask(config: ToyConfig, tasks: tuple[str, ...] = MTASK_TASKS) -> dict[str, Any]:
+    """The toy sweep of ``config``'s hidden sizes, runs and epochs, joint control on, in the
+    paper's CHSH design (``chsh``: 4 + 1 models a run) and then with ``tasks`` on both sides
+    (``mtask``: 9 + 1 for three tasks), one after the other in this process, and their
+    :func:`cost_ratios`."""
+    values = {**config.model_dump(), "joint": True, "expression": ["chsh"]}
+    base = toy_training_seconds(ToyConfig.model_validate(
+        {**values, "tasks_a": list(PAPER_TASKS), "tasks_b": list(PAPER_TASKS)}))
+    other = toy_training_seconds(ToyConfig.model_validate(
+        {**values, "tasks_a": list(tasks), "tasks_b": list(tasks)}))
+    return {"chsh": base, "mtask": other, **cost_ratios(base, other)}
+
+
+def mtask_table(r: dict[str, Any], epochs: int) -> TableData:
+    """The rows of :func:`bench_mtask`'s result ``r``: the CHSH design (the baseline, 1x) and
+    the m-task design, with models per run, models trained, seconds and the time ratio."""
+    table = TableData(f"m-task toy against the CHSH toy, {epochs} epochs, joint control on",
+                      ["design", "models per run", "models", "seconds", "time ratio"], [])
+    for key, ratio in (("chsh", "1x"), ("mtask", f"{r['time_ratio']:.2f}x")):
+        d = r[key]
+        name = ",".join(d["tasks_a"]) + " x " + ",".join(d["tasks_b"])
+        per_run = f"{d['pairs_per_run']} + 1" if d["joint"] else str(d["pairs_per_run"])
+        table.rows.append([name, per_run, str(d["models"]),
+                           f"{d['seconds']:.2f}", ratio])
+    table.caption = (f"{r['model_ratio']:.2f}x the models for {r['time_ratio']:.2f}x the time "
+                     f"(CPU seconds: {r['cpu_ratio']:.2f}x); training only, as `ncnet toy` "
+                     "batches it, nothing stored")
+    return table
 
 
 def plain_peft_loop(config: Any, rank: int, texts: list[list[str]], labels: list[torch.Tensor],

@@ -74,17 +74,46 @@ def _num(x: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _coefficients(table: np.ndarray, row: str, col: str) -> Table:
-    """An FC or CG table with its row and column labels (row/col 0: marginal terms)."""
-    m_a, m_b = table.shape[0] - 1, table.shape[1] - 1
+#: The terminal width the tables of ``ncnet bell`` and ``ncnet score --expression`` fit.
+TABLE_WIDTH = 80
+
+
+def _natural_width(table: Table) -> int:
+    """Columns ``table`` takes where nothing forces it narrower."""
+    from rich.measure import Measurement
+
+    wide = Console(width=10_000)
+    return Measurement.get(wide, wide.options, table).maximum
+
+
+def _coefficient_block(cells: list[list[str]], labels: list[str], rows: list[str],
+                       columns: list[int]) -> Table:
     out = Table()
-    out.add_column("")
-    for label in ["1", *(col.format(y) for y in range(1, m_b + 1))]:
-        out.add_column(label, justify="right")
-    for x in range(m_a + 1):
-        label = "1" if x == 0 else row.format(x)
-        out.add_row(label, *(_num(v) for v in table[x]))
+    out.add_column("", no_wrap=True)
+    for c in columns:
+        out.add_column(labels[c], justify="right", no_wrap=True)
+    for x, label in enumerate(rows):
+        out.add_row(label, *(cells[x][c] for c in columns))
     return out
+
+
+def _coefficients(table: np.ndarray, row: str, col: str,
+                  width: int = TABLE_WIDTH) -> list[Table]:
+    """An FC or CG table with its row and column labels (row/col 0: marginal terms), as one
+    table or, where that is wider than ``width`` columns, as blocks of consecutive columns
+    that each fit (every block repeats the row labels)."""
+    m_a, m_b = table.shape[0] - 1, table.shape[1] - 1
+    labels = ["1", *(col.format(y) for y in range(1, m_b + 1))]
+    rows = ["1", *(row.format(x) for x in range(1, m_a + 1))]
+    cells = [[_num(v) for v in table[x]] for x in range(m_a + 1)]
+    blocks: list[list[int]] = [[]]
+    for c in range(m_b + 1):
+        trial = [*blocks[-1], c]
+        if blocks[-1] and _natural_width(_coefficient_block(cells, labels, rows, trial)) > width:
+            blocks.append([c])
+        else:
+            blocks[-1] = trial
+    return [_coefficient_block(cells, labels, rows, b) for b in blocks]
 
 
 @bell_app.command("list", epilog=_examples("ncnet bell list", "ncnet bell list --json"))
@@ -98,9 +127,10 @@ def list_presets(
         typer.echo(json.dumps([{"name": e.name, "m_a": e.m_a, "m_b": e.m_b,
                                 "description": e.description} for e in rows]))
         return
-    table = Table()
-    for column in ("name", "m_A", "m_B", "description"):
-        table.add_column(column)
+    table = Table()  # the descriptions wrap in their column: the rest fits 80 columns
+    for column in ("name", "m_A", "m_B"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("description")
     for e in rows:
         table.add_row(escape(e.name), str(e.m_a), str(e.m_b), escape(e.description))
     console.print(table)
@@ -114,8 +144,9 @@ def _bounds_table(e: BellExpression, npa_level: str | int) -> Table:
     except MissingExtraError as err:
         b, missing = e.bounds(npa_level, quantum=False), str(err)
     table = Table()
-    for column, justify in (("bound", "left"), ("value", "right"), ("how", "left")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for column, justify in (("bound", "left"), ("value", "right")):
+        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column("how")
     table.add_row("local", _num(b.local.value),
                   f"exact: all 2^{min(e.m_a, e.m_b)} strategies of the smaller side")
     if b.quantum is None:
@@ -146,11 +177,11 @@ def show(
                   f"(m_A = {e.m_a}, m_B = {e.m_b})", highlight=False)
     console.print("Full correlators (FC): the coefficients of <A_x B_y>, of <A_x> (column 1) "
                   "and of <B_y> (row 1); the constant at (1, 1)", highlight=False)
-    console.print(_coefficients(np.asarray(e.fc), "A{}", "B{}"))
+    console.print(*_coefficients(np.asarray(e.fc), "A{}", "B{}"))
     if e.cg is not None:
         console.print("Collins–Gisin (CG), as given: the coefficients of p(++|xy), of p(+|x) "
                       "(column 1) and of p(+|y) (row 1)", highlight=False)
-        console.print(_coefficients(np.asarray(e.cg), "A{}", "B{}"))
+        console.print(*_coefficients(np.asarray(e.cg), "A{}", "B{}"))
     console.print("Bounds: the largest V of local, quantum and no-signalling statistics",
                   highlight=False)
     console.print(bounds_table)
@@ -201,7 +232,8 @@ def _pm(x: float) -> str:
 def score_views(d: dict[str, Any]) -> list[Table]:
     """The tables of one expression's score (:meth:`ncnet.bell_score.ExpressionScore.to_dict`):
     the pairs (items, C, accuracies, product prediction), then each side's settings
-    (partner-averaged marginal, accuracy spread over the partner settings, gaps with CIs)."""
+    (partner-averaged marginal, accuracy spread over the partner settings, then one row per
+    gap to partner setting 1 with its CI). Both fit :data:`TABLE_WIDTH` columns."""
     from ncnet.fmt import format_p
 
     b = d["bounds"]
@@ -225,19 +257,22 @@ def score_views(d: dict[str, Any]) -> list[Table]:
         f"{quantum}, no-signalling {_num(b['no_signalling'])}")
     sides = Table(title="marginals per setting: partner-averaged <A_x>, <B_y>; accuracy "
                         "spread over partner settings (max - min) and gaps to partner 1")
-    for col in ("setting", "marginal", "acc spread", "gaps [95% CI]"):
-        sides.add_column(col, justify="right")
+    for col in ("setting", "marginal", "acc spread", "partners", "gap [95% CI]"):
+        sides.add_column(col, justify="right", no_wrap=True)
     for side, own, marg, spread, gaps, cis in (
             ("A", m_a, d["marg_A"], d["signalling_spread_A"], d["signalling_gap_A"],
              d["signalling_gap_A_ci"]),
             ("B", m_b, d["marg_B"], d["signalling_spread_B"], d["signalling_gap_B"],
              d["signalling_gap_B_ci"])):
+        partner = "j" if side == "A" else "i"
         for s in range(own):
-            partner = "j" if side == "A" else "i"
-            text = "; ".join(f"1-{t + 2}: {_pm(g)} [{_pm(ci[0])}, {_pm(ci[1])}]"
-                             for t, (g, ci) in enumerate(zip(gaps[s], cis[s], strict=True)))
-            sides.add_row(f"{side}{s + 1}", f"{marg[s]:+.4f}", f"{spread[s]:.4f}",
-                          escape(f"{partner} {text}" if text else "—"))
+            head = [f"{side}{s + 1}", f"{marg[s]:+.4f}", f"{spread[s]:.4f}"]
+            if not gaps[s]:
+                sides.add_row(*head, "—", "—")
+            for t, (g, ci) in enumerate(zip(gaps[s], cis[s], strict=True)):
+                # one row per partner setting t + 2: the gap acc(partner 1) - acc(partner t + 2)
+                sides.add_row(*(head if t == 0 else ["", "", ""]), f"{partner} 1-{t + 2}",
+                              f"{_pm(g)} [{_pm(ci[0])}, {_pm(ci[1])}]")
     return [pairs, sides]
 
 

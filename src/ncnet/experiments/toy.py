@@ -668,7 +668,7 @@ def console_tables(summary: dict[str, Any]) -> list:
     if any(e.get("bell") for e in summary.values()):
         from ncnet.experiments import toy_bell
 
-        tables.append(toy_bell.console_table(summary))
+        tables += toy_bell.console_tables(summary)
     return tables
 
 

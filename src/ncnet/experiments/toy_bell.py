@@ -131,34 +131,47 @@ def summarize_expressions(rows: Sequence[dict[str, Any]], expressions: Sequence[
     return out
 
 
-def console_table(summary: dict[str, Any]) -> Any:
-    """One table: per expression and hidden size, V against the three bounds."""
+def console_tables(summary: dict[str, Any]) -> list[Any]:
+    """Three tables, each within 80 columns: the bounds of each expression (once: they do not
+    depend on n); per expression and hidden size, mean V against the local bound (the CI, the
+    runs above it and the test); and the product prediction, the joint control and the
+    signalling spread. Nothing without Bell expressions in ``summary``."""
     from ncnet.experiments.base import TableData
     from ncnet.fmt import format_p
 
-    table = TableData("Bell expressions per hidden size n (partner-averaged marginals)",
-                      ["expression", "n", "mean V [95% CI]", "local / quantum / NS",
-                       "V if independent", ">local [95% CI]", "p Holm", "joint max",
-                       "spread"], [])
     names = list(dict.fromkeys(name for e in summary.values() for name in e.get("bell", {})))
+    cells = [(name, n, b) for name in names for n, e in summary.items()
+             if (b := e.get("bell", {}).get(name)) is not None]
+    if not cells:
+        return []
+    bounds = TableData("Bell expressions: the largest V of local, quantum and no-signalling "
+                       "statistics", ["expression", "local", "quantum", "no-signalling"], [],
+                       caption="quantum: Tsirelson SDP (exact) or an NPA upper bound, its kind "
+                               "in summary.json")
     for name in names:
-        for n, e in summary.items():
-            b = e.get("bell", {}).get(name)
-            if b is None:
-                continue
-            bd = b["bounds"]
-            q = "—" if bd["quantum"] is None else f"{bd['quantum']:.4g}"
-            v = b["V"]
-            table.rows.append([
-                name, n, f"{v['mean']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]",
-                f"{bd['local']:.4g} / {q} / {bd['no_signalling']:.4g}",
-                f"{b['product']['mean']:.3f}",
-                "{:.0%} [{:.0%},{:.0%}]".format(b["fraction_above_local"],
-                                              *b["fraction_above_local_ci"]),
-                format_p(b["test"].get("p_holm")),
-                f"{b['joint']['max']:.3f}" if "joint" in b else "—",
-                f"{b['spread']['mean']:.3f}"])
-    table.caption = ("V: Student-t 95% CI over runs; >local: runs above the local bound, exact "
-                     "CI; p: one-sided t-test of mean V > local, Holm across n; spread: mean "
-                     "over runs of the largest accuracy spread of a head over partner tasks")
-    return table
+        bd = next(b["bounds"] for m, _, b in cells if m == name)
+        q = "—" if bd["quantum"] is None else f"{bd['quantum']:.4g}"
+        bounds.rows.append([name, f"{bd['local']:.4g}", q, f"{bd['no_signalling']:.4g}"])
+    values = TableData("Bell expressions per hidden size n: mean V against the local bound "
+                       "(partner-averaged marginals)",
+                       ["expression", "n", "mean V [95% CI]", ">local [95% CI]", "p Holm"], [],
+                       caption="V: Student-t 95% CI over runs; >local: runs above the local "
+                               "bound, exact CI; p: one-sided t-test of mean V > local, Holm "
+                               "across n")
+    controls = TableData("Bell expressions per hidden size n: the controls",
+                         ["expression", "n", "V if independent", "joint max", "spread"], [],
+                         caption="V if independent: mean V of the product-of-marginals "
+                                 "prediction; joint max: the joint control's largest V; "
+                                 "spread: mean over runs of the largest accuracy spread of a "
+                                 "head over partner tasks")
+    for name, n, b in cells:
+        v = b["V"]
+        values.rows.append([
+            name, n, f"{v['mean']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]",
+            "{:.0%} [{:.0%},{:.0%}]".format(b["fraction_above_local"],
+                                          *b["fraction_above_local_ci"]),
+            format_p(b["test"].get("p_holm"))])
+        controls.rows.append([
+            name, n, f"{b['product']['mean']:.3f}",
+            f"{b['joint']['max']:.3f}" if "joint" in b else "—", f"{b['spread']['mean']:.3f}"])
+    return [bounds, values, controls]

@@ -1,0 +1,131 @@
+"""``ncnet report`` and ``ncnet analyze``: redraw a stored sweep's report; S as a metric and
+gradient competition of a stored sweep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from ncnet.cli_common import UserError, console, err_console, examples, guarded, rich_table
+from ncnet.cli_train import traced_rerun
+
+REPORT_EXAMPLES = examples("ncnet report runs/fig2", "ncnet report runs/lora")
+ANALYZE_EXAMPLES = examples(
+    "ncnet analyze runs/capacity-scan --n-boot 5000   # toy: per hidden size n",
+    "ncnet analyze runs/lora-traced   # LoRA: per (rank, seed)",
+)
+
+#: The commands of this module (``report``, ``analyze``); ``ncnet.cli`` merges them into its
+#: app.
+commands = typer.Typer()
+
+
+@commands.command(epilog=REPORT_EXAMPLES)
+@guarded
+def report(
+    out: Path = typer.Argument(..., help="a directory written by `ncnet toy` or `ncnet lora`"),
+) -> None:
+    """Redraw figures and write report.md / report.html from a directory's store."""
+    from ncnet import sweep
+
+    experiment, config, records, digest = sweep.load_latest(out)
+    result = sweep.export(experiment, config, digest, records, Path(out))
+    if not result.rows:
+        raise UserError(f"{out} holds no finished results of its latest sweep yet")
+    console.print(*(rich_table(t) for t in experiment.console_tables(result.summary)))
+    written = experiment.write_report(Path(out), config, result)
+    console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+
+@commands.command(epilog=ANALYZE_EXAMPLES)
+@guarded
+def analyze(
+    out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K` "
+                               "or `ncnet lora --trace-every K`"),
+    n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs (toy)"),
+) -> None:
+    """S as a metric (any stored sweep) and, for a traced sweep, gradient competition.
+
+    S as a metric: per level S, accuracy and S_product with CIs, their correlations and the
+    paper's metric claims; writes metric_claims.csv, metric.json and metric.png into OUT.
+    Gradient competition against S and the gaps, for a toy sweep per hidden size n
+    (capacity-scan.png, competition.json, competition.md), for LoRA per (rank, seed)
+    (competition.json).
+    """
+    from ncnet.report import write_competition_report
+    from ncnet.sweep import load_latest
+
+    if n_boot < 1:
+        raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
+    experiment, config, records, digest = load_latest(out)
+    if experiment.name not in ("toy", "lora"):
+        raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads toy and lora")
+    from ncnet.metric_report import metric_section  # "S as a metric": any stored sweep
+
+    _, metric_tables, metric_files = metric_section(out, experiment, config, digest, records,
+                                                    n_boot)
+    console.print(*(rich_table(t) for t in metric_tables))
+    console.print(f"wrote {', '.join(str(Path(out) / w) for w in metric_files)}")
+    if experiment.name == "lora":
+        _analyze_lora(out, records)
+        return
+    if not any("competition_22" in r for r in records):
+        again = f"{out.name}-traced" if out.name else "traced"
+        rerun = traced_rerun(config, out.parent / again)
+        err_console.print(f"no gradient-competition section: {out} holds no traced runs. "
+                          f"Tracing changes no outcome but is part of a sweep's config, so "
+                          f"trace into a new directory: `{rerun}`, then `ncnet analyze "
+                          f"{out.parent / again}` (or use configs/capacity-scan.toml)",
+                          highlight=False, soft_wrap=True, markup=False)
+        return
+    scan, corr, written = write_competition_report(out, records, n_boot)
+    t = Table(title="Gradient competition per hidden size (mean over runs)")
+    for col in ("n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",
+                "ρ(index, S)", "ρ(weighted 22, S)"):
+        t.add_column(col, justify="right")
+
+    def rho(n: int, measure: str) -> str:
+        hit = [c for c in corr if c["hidden"] == n and c["measure"] == measure
+               and c["against"] == "S"]
+        c = hit[0] if hit else None
+        if c is None or c["r"] != c["r"]:
+            return "—"
+        return f"{c['r']:+.2f} [{c['ci'][0]:+.2f}, {c['ci'][1]:+.2f}]"
+
+    for r in scan:
+        t.add_row(str(r["hidden"]), str(r["runs"]), f"{r['S']:.3f}",
+                  f"{r['competition_excess_22']:+.3f}", f"{r['competition_w_excess_22']:+.3f}",
+                  rho(r["hidden"], "competition_mean"), rho(r["hidden"], "competition_w_22"))
+    console.print(t)
+    console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
+
+def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
+    """Competition of each traced LoRA pair model per (rank, seed), beside S and the gaps."""
+    from ncnet.competition import lora_competition
+    from ncnet.experiments.lora_summary import final_rows
+    from ncnet.store import strict_json
+
+    result = lora_competition(records, final_rows(records))
+    if not result["groups"]:
+        err_console.print(f"no gradient-competition section: {out} holds no complete (rank, "
+                          "seed) traced with `ncnet lora --trace-every K`", markup=False,
+                          highlight=False, soft_wrap=True)
+        return
+    t = Table(title="LoRA gradient competition per (rank, seed)")
+    for col in ("rank", "seed", "S", "gap A2", "gap B2", "index 11/12/21/22",
+                "weighted 11/12/21/22"):
+        t.add_column(col, justify="right", overflow="fold")
+    for g in result["groups"]:
+        t.add_row(str(g["rank"]), str(g["seed"]), f"{g['S']:.3f}", f"{g['gap_A2']:+.3f}",
+                  f"{g['gap_B2']:+.3f}",
+                  *("/".join(f"{g[f'{name}_{k}']:.2f}" for k in ("11", "12", "21", "22"))
+                    for name in ("competition", "competition_w")))
+    console.print(t)
+    console.print("per-layer indices of each (2,2) model and pooled correlations: "
+                  "competition.json")
+    (out / "competition.json").write_text(json.dumps(strict_json(result), indent=2) + "\n")
+    console.print(f"wrote {out / 'competition.json'}")
