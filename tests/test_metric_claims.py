@@ -142,3 +142,25 @@ def test_too_few_levels_or_units_decide_nothing():
     assert c.verdict.startswith("undecided (1 level kept (r = 1)")
     assert "negation did not learn at r = 2" in c.verdict
     assert all(math.isfinite(r["S"]) for r in mc.level_table(cells) if "S" in r)
+
+
+def test_seed_correlations_stay_in_range_and_three_levels_have_no_partial():
+    """Per-seed Spearman over 3 levels is 1, 1, 0.5 (hand-made): Student t over the 3 seeds
+    reaches past 1, so the interval is cut at 1, the largest value a correlation has. A
+    partial correlation over 3 levels has no degrees of freedom: it is absent, not ±1."""
+    acc = {1: [0.80, 0.81, 0.82], 2: [0.85, 0.86, 0.83], 3: [0.90, 0.91, 0.84]}
+    s = {1: [1.5, 1.4, 1.6], 2: [1.6, 1.5, 1.8], 3: [1.7, 1.6, 1.7]}
+    rows = [{"level": lv, "unit": u, "S": s[lv][u], "S_product": s[lv][u] - 0.01 * u * lv,
+             "acc": acc[lv][u]} for lv in (1, 2, 3) for u in range(3)]
+    cells = mc.make_cells("rank", "r", "seed", True, True, rows)
+    corr = {(c["measure"], c["method"]): c for c in mc.correlations(cells)}
+    sp = corr[("S~acc", "spearman")]
+    assert sp["per_unit"] == [1.0, 1.0, 0.5]
+    raw = chsh.t_interval([1.0, 1.0, 0.5])
+    assert raw[1] > 1.0 and sp["ci"] == [raw[0], 1.0]
+    for method in ("spearman", "pearson"):
+        part = corr[("S~acc|S_product", method)]
+        assert math.isnan(part["r"]) and part["ci"] is None
+    control = next(c for c in mc.claims(cells, n_boot=100) if c.claim == mc.CONTROL)
+    assert "at least 4 levels" in control.measured
+    assert control.verdict == "undecided (too few levels: a partial correlation needs at least 4)"

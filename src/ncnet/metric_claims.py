@@ -222,15 +222,18 @@ MEASURES = {
 def _correlations_rows(s: np.ndarray, p: np.ndarray, a: np.ndarray,
                        method: str) -> dict[str, np.ndarray]:
     """The :data:`MEASURES` of each row of (B, N) arrays, Pearson or Spearman (Pearson of the
-    ranks, a partial Spearman being the partial correlation of the ranks)."""
+    ranks, a partial Spearman being the partial correlation of the ranks). The partial
+    correlation needs N >= 4 (it has N - 3 degrees of freedom: at N = 3 it is always ±1),
+    NaN below."""
     from scipy.stats import rankdata
 
     e = s - p
     if method == "spearman":
         s, p, a, e = (rankdata(v, axis=-1) for v in (s, p, a, e))
     r_sa, r_sp, r_pa = _pearson_rows(s, a), _pearson_rows(s, p), _pearson_rows(p, a)
-    return {"S~acc": r_sa, "S~acc|S_product": _partial(r_sa, r_sp, r_pa),
-            "excess~acc": _pearson_rows(e, a)}
+    partial = (_partial(r_sa, r_sp, r_pa) if s.shape[-1] >= 4
+               else np.full(r_sa.shape, np.nan))
+    return {"S~acc": r_sa, "S~acc|S_product": partial, "excess~acc": _pearson_rows(e, a)}
 
 
 def _percentile(boot: np.ndarray, level: float) -> list[float] | None:
@@ -275,6 +278,8 @@ def correlations(cells: Cells, n_boot: int = 2000, seed: int = 0,
             for m, label in MEASURES.items():
                 r = per_seed[m][np.isfinite(per_seed[m])]
                 ci = chsh.t_interval(r, level) if r.size >= 2 else None
+                if ci is not None:  # a correlation lies in [-1, 1]; t over seeds may not
+                    ci = (max(-1.0, ci[0]), min(1.0, ci[1]))
                 out.append({"measure": m, "label": label, "method": method,
                             "r": float(r.mean()) if r.size else math.nan,
                             "ci": list(ci) if ci else None, "units": int(r.size),
@@ -383,6 +388,11 @@ class ClaimRow:
     def csv_row(self) -> dict[str, str]:
         return {"claim": self.claim, "reading": self.reading, "measured": self.measured,
                 "interval": self.interval, "verdict": self.verdict}
+
+
+def _fmt_r(r: float) -> str:
+    """A correlation with its sign, or — where none exists (NaN)."""
+    return f"{r:+.3f}" if math.isfinite(r) else "—"
 
 
 def _fmt_ci(ci: Sequence[float] | None, digits: int = 3) -> str:
@@ -554,7 +564,7 @@ def claim_correlation(ctx: _Context, corr: Sequence[dict[str, Any]]) -> ClaimRow
     reading = f"Spearman ρ(S, Acc_comb_avg) in {region} ({sp['scheme']})"
     if ctx.why_not:
         return _undecided(claim, reading, ctx.why_not)
-    measured = (f"Spearman ρ {sp['r']:+.3f}; Pearson r {pe['r']:+.3f} "
+    measured = (f"Spearman ρ {_fmt_r(sp['r'])}; Pearson r {_fmt_r(pe['r'])} "
                 f"{_fmt_ci(pe['ci'])}; {sp['cells']} cells")
     return ClaimRow(claim, reading, measured, _fmt_ci(sp["ci"]),
                     ctx.verdict(sp["ci"], region), sp["ci"])
@@ -572,11 +582,15 @@ def claim_control(ctx: _Context, corr: Sequence[dict[str, Any]]) -> ClaimRow:
         return ClaimRow(CONTROL, reading, "S − S_product is the same in every cell",
                         "—", f"undecided (no added information: S − S_product is the same in "
                         f"all {part['cells']} cells, so S says nothing the accuracies do not)")
-    measured = (f"partial Pearson {part_p['r']:+.3f}, Spearman {part['r']:+.3f} "
-                f"{_fmt_ci(part['ci'])}; ρ(S − S_product, Acc) Spearman {exc['r']:+.3f} "
-                f"{_fmt_ci(exc['ci'])}, Pearson {exc_p['r']:+.3f} {_fmt_ci(exc_p['ci'])}")
+    measured = (f"partial Pearson {_fmt_r(part_p['r'])}, Spearman {_fmt_r(part['r'])} "
+                f"{_fmt_ci(part['ci'])}; ρ(S − S_product, Acc) Spearman {_fmt_r(exc['r'])} "
+                f"{_fmt_ci(exc['ci'])}, Pearson {_fmt_r(exc_p['r'])} {_fmt_ci(exc_p['ci'])}")
+    if not math.isfinite(part_p["r"]):
+        measured += " (a partial correlation needs at least 4 levels)"
     verdict = ctx.verdict(part_p["ci"], region)
-    if verdict.startswith("undecided at"):
+    if not math.isfinite(part_p["r"]):
+        verdict = "undecided (too few levels: a partial correlation needs at least 4)"
+    elif verdict.startswith("undecided at"):
         verdict = f"{verdict}: no added information detected"
     return ClaimRow(CONTROL, reading, measured, _fmt_ci(part_p["ci"]), verdict, part_p["ci"])
 
