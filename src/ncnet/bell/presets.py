@@ -38,22 +38,22 @@ def chained(m: int) -> BellExpression:
     corr[0, m - 1] = -1.0
     return BellExpression.from_correlators(
         corr, name=f"chained-{m}",
-        description=f"Braunstein–Caves chained inequality, {m} settings per side (1990)"
-        + ("; CHSH up to relabelling" if m == 2 else ""))
+        description=f"Braunstein–Caves chained, M = {m} (1990)"
+        + (" = CHSH" if m == 2 else ""))
 
 
 def chsh() -> BellExpression:
     """CHSH: <A1B1> + <A1B2> + <A2B1> - <A2B2>, today's S."""
     return BellExpression.from_correlators(
         [[1, 1], [1, -1]], name="chsh",
-        description="Clauser–Horne–Shimony–Holt (1969): C11 + C12 + C21 - C22, today's S")
+        description="Clauser–Horne–Shimony–Holt (1969): C11+C12+C21-C22")
 
 
 def ch() -> BellExpression:
     """Clauser–Horne, CG form: p(11|11) + p(11|12) + p(11|21) - p(11|22) - p_A(1) - p_B(1)."""
     return BellExpression.from_cg(
         [[0, -1, 0], [-1, 1, 1], [0, 1, -1]], name="ch",
-        description="Clauser–Horne (1974), CG form <= 0; in FC it is S/4 - 1/2")
+        description="Clauser–Horne (1974), CG <= 0; in FC: S/4 - 1/2")
 
 
 def i3322() -> BellExpression:
@@ -61,7 +61,7 @@ def i3322() -> BellExpression:
     - p(23) + p(31) - p(32) <= 0."""
     return BellExpression.from_cg(
         [[0, -2, -1, 0], [-1, 1, 1, 1], [0, 1, 1, -1], [0, 1, -1, 0]], name="i3322",
-        description="Collins–Gisin I3322 (2004), CG form <= 0; has marginal terms")
+        description="Collins–Gisin I3322 (2004), CG <= 0; with marginals")
 
 
 PRESETS: dict[str, Callable[[], BellExpression]] = {
