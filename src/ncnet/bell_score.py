@@ -471,8 +471,9 @@ def independent_interval(expression: BellExpression, k_plus: Any, n_items: Any,
 class PairSamples:
     """Validated samples of one expression's setting pairs: ``a``, ``b`` nested ``[x][y]``
     1-D ±1 arrays; ``aligned`` (A, B) each ``(m_A, m_B, K)`` when every pair holds the same
-    item ids (paired scheme), else None; per pair (m_A, m_B): correlators ``c``, ``n_items``,
-    accuracies ``acc_a`` / ``acc_b`` and ``k_plus``, the count of items with A·B = +1."""
+    item ids (paired scheme), else None, and then ``item_sums`` (K,) the expression's T_k;
+    per pair (m_A, m_B): correlators ``c``, ``n_items``, accuracies ``acc_a`` / ``acc_b`` and
+    ``k_plus``, the count of items with A·B = +1."""
 
     a: list[list[np.ndarray]]
     b: list[list[np.ndarray]]
@@ -482,6 +483,7 @@ class PairSamples:
     acc_a: np.ndarray
     acc_b: np.ndarray
     k_plus: np.ndarray
+    item_sums: np.ndarray | None = None
 
 
 def pair_samples(expression: BellExpression, a_items: Any, b_items: Any, items: Any = None
@@ -514,7 +516,8 @@ def pair_samples(expression: BellExpression, a_items: Any, b_items: Any, items: 
         acc_a[x - 1, y - 1] = np.mean(aa > 0)
         acc_b[x - 1, y - 1] = np.mean(bb > 0)
         k_plus[x - 1, y - 1] = np.count_nonzero(aa * bb > 0)
-    return PairSamples(a, b, aligned, c, n_items, acc_a, acc_b, k_plus)
+    t_sums = None if aligned is None else e.item_sums(*aligned)
+    return PairSamples(a, b, aligned, c, n_items, acc_a, acc_b, k_plus, t_sums)
 
 
 def item_bootstrap(expression: BellExpression, samples: PairSamples, n_boot: int = 10_000,
@@ -524,8 +527,8 @@ def item_bootstrap(expression: BellExpression, samples: PairSamples, n_boot: int
     pair's count of A·B = +1 drawn from Binomial(N, k/N). Deterministic for a ``seed``."""
     e = expression
     rng = np.random.default_rng(seed)
-    if samples.aligned is not None:
-        boot = inference.discrete_mean_bootstrap(e.item_sums(*samples.aligned), n_boot, rng)
+    if samples.item_sums is not None:
+        boot = inference.discrete_mean_bootstrap(samples.item_sums, n_boot, rng)
         return inference.percentile_ci(boot, level)
     boot = np.zeros(int(n_boot))
     for (x, y), n, k in zip(setting_pairs(e.m_a, e.m_b), samples.n_items.ravel(),
@@ -570,9 +573,8 @@ def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
     t_range = item_sum_range(e)
     if not t_range[0] < t_range[1]:
         raise BellInputError(f"{e.name}: every coefficient is zero; nothing to score")
-    t_sums = None
-    if aligned is not None:
-        t_sums = e.item_sums(*aligned)
+    t_sums = ps.item_sums
+    if t_sums is not None:
         units = t_sums.size
         test = paired_test(e, t_sums)
         ci = paired_interval(e, t_sums, level)
