@@ -74,3 +74,86 @@ def test_the_lora_metric_scan_ci_preset_on_the_tiny_bert(tiny_bert, tmp_path):
         assert verdict.startswith(("agrees", "does not reproduce", "undecided"))
         if left_out and verdict.startswith("undecided ("):
             assert "did not learn" in verdict or "too few" in verdict or "level" in verdict
+
+
+def _budget_records(hidden: int, runs: int, acc: float, s_value: float) -> list[dict]:
+    """Synthetic toy records: every head at accuracy ``acc``, S = S_product = ``s_value``."""
+    from ncnet import chsh
+
+    heads = {name: acc for i, j in chsh.PAIRS for name in chsh.acc_columns(i, j)}
+    return [{"hidden": hidden, "run": r, "S": s_value + 0.01 * r, "S_product": s_value,
+             **heads} for r in range(runs)]
+
+
+def test_budget_cells_pair_runs_across_epochs_gate_levels_and_leave_other_sweeps_out():
+    """A budget scan: level = epochs, unit = run (paired), one gated level (heads at chance),
+    a sweep with another lr left out with a note, another hidden size ignored."""
+    from ncnet.experiments.toy import ToyConfig
+    from ncnet.metric_report import budget_cells
+
+    def sweep(epochs, acc, s_value, **kw):
+        config = ToyConfig(hidden=[3], runs=8, epochs=epochs, **kw)
+        recs = _budget_records(3, 8, acc, s_value) + _budget_records(4, 8, 1.0, 9.9)
+        return config, recs, config.config_hash()
+
+    sweeps = [sweep(1, 0.5, 0.0), sweep(100, 0.9, 1.5), sweep(400, 1.0, 2.0),
+              sweep(200, 0.95, 1.8, lr=0.1), sweep(800, 1.0, 2.0)]
+    cells, notes = budget_cells(sweeps)  # the latest (800 epochs) has one hidden size: 3
+    assert (cells.paired, cells.log_axis, cells.unit_name) == (True, True, "run")
+    assert list(cells.levels()) == [1.0, 100.0, 400.0, 800.0]
+    assert cells.S[cells.level == 100].tolist() == [1.5 + 0.01 * r for r in range(8)]
+    assert cells.learned[cells.level == 1].sum() == 0 and cells.learned[cells.level > 1].all()
+    assert cells.gated and all(g.startswith("at 1 epochs: ") for g in cells.gated)
+    assert notes[0] == "hidden size n = 3; 4 training budgets from 5 stored sweeps"
+    assert notes[1].endswith("(epochs 200) differs in lr: left out")
+    with pytest.raises(ValueError, match="no stored sweep like the latest one has hidden size 5"):
+        budget_cells(sweeps, hidden=5)
+    two = ToyConfig(hidden=[3, 4], runs=8, epochs=50)
+    with pytest.raises(ValueError, match=r"hidden sizes \[3, 4\]: pick one with --hidden"):
+        budget_cells([(two, _budget_records(3, 8, 1.0, 2.0), two.config_hash())])
+
+
+def test_analyze_resource_epochs_reads_every_stored_budget(tmp_path):
+    """Three toy sweeps into one directory, then `--resource epochs`: the levels are the
+    budgets and each level's mean S is the mean of that sweep's stored S (recomputed here)."""
+    import json
+
+    from ncnet.sweep import load_all
+
+    out = tmp_path / "budget"
+    tiny = [a for a in TINY if a not in ("--epochs", "200")]
+    for epochs in ("20", "40", "80"):
+        assert runner.invoke(app, ["toy", "--hidden", "3", *tiny, "--epochs", epochs,
+                                   "--out", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["analyze", str(out), "--resource", "epochs", "--n-boot", "100"],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    assert "no traced runs" not in result.stderr  # the competition section is not attempted
+    doc = json.loads((out / "metric.json").read_text())
+    assert doc["resource"] == "training epochs" and doc["paired"] is True
+    _, sweeps = load_all(out)
+    stored = {c.epochs: sum(r["S"] for r in recs) / len(recs) for c, recs, _ in sweeps}
+    for row in doc["levels"]:
+        if "S" in row:
+            assert row["S"] == pytest.approx(stored[int(row["level"])], abs=1e-12)
+    assert sorted(int(r["level"]) for r in doc["levels"]) == [20, 40, 80]
+    assert len(pd.read_csv(out / "metric_claims.csv")) == 6
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--resource", "rank"], "--resource rank is not allowed for a toy sweep: use hidden or "
+                             "epochs"),
+    (["--hidden", "3"], "--hidden goes with --resource epochs only"),
+    (["--resource", "epochs", "--hidden", "0"], "--hidden 0 is not allowed"),
+    (["--resource", "epochs", "--hidden", "7"], "no stored sweep like the latest one has "
+                                                "hidden size 7"),
+])
+def test_analyze_resource_bad_input_is_one_line(tmp_path, args, message):
+    out = tmp_path / "toy"
+    assert runner.invoke(app, ["toy", "--hidden", "3", *TINY, "--out", str(out)]).exit_code == 0
+    before = (out / "results.sqlite").read_bytes() if (out / "results.sqlite").exists() else None
+    result = runner.invoke(app, ["analyze", str(out), *args], env={"COLUMNS": "200"})
+    assert result.exit_code != 0 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    if before is not None:
+        assert (out / "results.sqlite").read_bytes() == before

@@ -17,7 +17,11 @@ REPORT_EXAMPLES = examples("ncnet report runs/fig2", "ncnet report runs/lora")
 ANALYZE_EXAMPLES = examples(
     "ncnet analyze runs/capacity-scan --n-boot 5000   # toy: per hidden size n",
     "ncnet analyze runs/lora-traced   # LoRA: per (rank, seed)",
+    "ncnet analyze runs/budget-scan --resource epochs   # toy: per training budget",
 )
+#: ``--resource`` of ``ncnet analyze``: the level of the "S as a metric" cells, by experiment
+#: (the first is the default).
+RESOURCES = {"toy": ("hidden", "epochs"), "lora": ("rank",)}
 
 #: The commands of this module (``report``, ``analyze``); ``ncnet.cli`` merges them into its
 #: app.
@@ -47,29 +51,55 @@ def analyze(
     out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K` "
                                "or `ncnet lora --trace-every K`"),
     n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs (toy)"),
+    resource: str | None = typer.Option(
+        None, help="the resource of 'S as a metric': hidden (toy default: the latest "
+        "sweep's hidden sizes), epochs (toy: every stored sweep that differs from the latest "
+        "only in epochs, at one hidden size), rank (LoRA)"),
+    hidden: int | None = typer.Option(
+        None, help="with --resource epochs: the hidden size (default: the latest sweep's "
+        "only one)"),
 ) -> None:
     """S as a metric (any stored sweep) and, for a traced sweep, gradient competition.
 
     S as a metric: per level S, accuracy and S_product with CIs, their correlations and the
     paper's metric claims; writes metric_claims.csv, metric.json and metric.png into OUT.
+    With --resource epochs only this section (a training-budget scan: one toy sweep per
+    epochs value stored in OUT).
     Gradient competition against S and the gaps, for a toy sweep per hidden size n
     (capacity-scan.png, competition.json, competition.md), for LoRA per (rank, seed)
     (competition.json).
     """
     from ncnet.report import write_competition_report
-    from ncnet.sweep import load_latest
+    from ncnet.sweep import load_all, load_latest
 
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
+    if hidden is not None and hidden < 1:
+        raise UserError(f"--hidden {hidden} is not allowed: use a hidden size >= 1")
     experiment, config, records, digest = load_latest(out)
-    if experiment.name not in ("toy", "lora"):
+    if experiment.name not in RESOURCES:
         raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads toy and lora")
-    from ncnet.metric_report import metric_section  # "S as a metric": any stored sweep
+    allowed = RESOURCES[experiment.name]
+    resource = allowed[0] if resource is None else resource
+    if resource not in allowed:
+        raise UserError(f"--resource {resource} is not allowed for a {experiment.name} sweep: "
+                        f"use {' or '.join(allowed)}")
+    if hidden is not None and resource != "epochs":
+        raise UserError("--hidden goes with --resource epochs only")
+    from ncnet.metric_report import budget_cells, metric_section  # any stored sweep
 
+    cells = None
+    if resource == "epochs":
+        try:
+            cells = budget_cells(load_all(out)[1], hidden)
+        except ValueError as err:
+            raise UserError(f"{out}: {err}") from None
     _, metric_tables, metric_files = metric_section(out, experiment, config, digest, records,
-                                                    n_boot)
+                                                    n_boot, cells)
     console.print(*(rich_table(t) for t in metric_tables))
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in metric_files)}")
+    if resource == "epochs":
+        return
     if experiment.name == "lora":
         _analyze_lora(out, records)
         return

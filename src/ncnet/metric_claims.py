@@ -458,7 +458,8 @@ def claim_rises(ctx: _Context) -> ClaimRow:
     if ctx.cells.paired:
         _, s = _seed_matrix(sub, "S")
         res = chsh.slope_over_seeds(x, s) if s.size else {"slope": math.nan, "ci": None}
-        how = f"Student t over {s.shape[0]} seeds of the per-seed slopes"
+        u = ctx.cells.unit_name
+        how = f"Student t over {s.shape[0]} {u}s of the per-{u} slopes"
     else:
         res = welch_slope(x, _by_level(sub, "S"))
         how = "Welch–Satterthwaite t of the contrast of level means"
@@ -615,7 +616,8 @@ def crossing_statistics(cells: Cells, n_boot: int = 2000, seed: int = 0,
             ci = chsh.t_interval(v, level) if v.size >= 2 else None
             out[k] = {"value": float(v.mean()) if v.size else math.nan,
                       "ci": list(ci) if ci else None, "per_unit": [float(x) for x in v]}
-        out["method"] = f"per-{kept.unit_name} crossings, Student t over {s.shape[0]} seeds"
+        out["method"] = (f"per-{kept.unit_name} crossings, Student t over {s.shape[0]} "
+                         f"{kept.unit_name}s")
         return out
     s_groups, a_groups = _by_level(kept, "S"), _by_level(kept, "acc")
     point = _crossings(np.array([g.mean() for g in s_groups]),

@@ -8,6 +8,12 @@ cell per (rank, seed) at the last epoch; a (rank, seed) where a task did not lea
 (:func:`ncnet.experiments.lora_summary.learnability_gate`) is left out; rank 0 (heads only)
 has no place on the log2-rank axis and is left out too. A LoRA config has one training-set
 size, so within one store the resource is the rank.
+
+Toy training budget (``ncnet analyze DIR --resource epochs``): the toy sweeps stored in DIR
+that differ from the latest one only in ``epochs``, at one hidden size; one cell per
+(epochs, run), gated per epochs level. Run r's initial weights depend on (seed, n, r, i, j)
+only and training has no schedule, so run r at E epochs is run r at E' < E trained on: units
+are paired across levels, as LoRA's seeds are.
 """
 
 from __future__ import annotations
@@ -40,6 +46,56 @@ def toy_cells(records: Sequence[dict[str, Any]]) -> mc.Cells:
     return mc.make_cells("hidden size n", "n", "run", False, False, rows, gated)
 
 
+#: Fields a budget scan's sweeps may differ in besides ``epochs`` (what a record holds, not
+#: its outcomes).
+BUDGET_FREE_FIELDS = ("epochs", "record_every", "trace_every")
+
+
+def budget_cells(sweeps: Sequence[tuple[Any, Sequence[dict[str, Any]], str]],
+                 hidden: int | None = None) -> tuple[mc.Cells, list[str]]:
+    """Cells of a toy training-budget scan from ``sweeps`` ((config, records, hash), oldest
+    first, the latest last): level = epochs (log2 axis), unit = run, paired; and notes (the
+    sweeps left out because they differ in more than the epochs). ``hidden``: the hidden size
+    (default: the latest sweep's, if it has exactly one). ValueError (one line) if the
+    hidden size is not given where it must be or is in no sweep."""
+    from ncnet.experiments.toy import learnability_gate
+
+    latest = sweeps[-1][0]
+
+    def rest(config: Any) -> dict[str, Any]:
+        return {k: v for k, v in config.identity().items() if k not in BUDGET_FREE_FIELDS}
+
+    if hidden is None:
+        if len(latest.hidden) != 1:
+            raise ValueError(f"the latest sweep has hidden sizes {latest.hidden}: pick one "
+                             "with --hidden")
+        hidden = latest.hidden[0]
+    notes, by_epochs = [], {}
+    for config, records, digest in sweeps:
+        differs = sorted(k for k in set(rest(config)) | set(rest(latest))
+                         if rest(config).get(k) != rest(latest).get(k))
+        if differs:
+            notes.append(f"sweep {digest} (epochs {config.epochs}) differs in "
+                         f"{', '.join(differs)}: left out")
+            continue
+        sub = [r for r in records if r["hidden"] == hidden]
+        if sub:  # a later sweep at the same epochs would have the same hash: no overlap
+            by_epochs[config.epochs] = sub
+    if not by_epochs:
+        raise ValueError(f"no stored sweep like the latest one has hidden size {hidden}")
+    rows, gated = [], []
+    for epochs in sorted(by_epochs):
+        sub = by_epochs[epochs]
+        failed = [f"at {epochs} epochs: {text}"
+                  for text in learnability_gate(hidden, sub)["did_not_learn"]]
+        gated += failed
+        rows += [{"level": epochs, "unit": r["run"], "S": r["S"], "S_product": r["S_product"],
+                  "acc": mc.comb_avg_accuracy(r), "learned": not failed} for r in sub]
+    notes.insert(0, f"hidden size n = {hidden}; {len(by_epochs)} training budgets from "
+                    f"{len(sweeps)} stored sweeps")
+    return mc.make_cells("training epochs", "epochs", "run", True, True, rows, gated), notes
+
+
 def lora_cells(experiment: Any, config: Any, digest: str,
                records: Sequence[dict[str, Any]]) -> tuple[mc.Cells, list[str]]:
     """Cells of a LoRA sweep: (rank, seed) at the last epoch, gated per cell; and notes
@@ -57,15 +113,19 @@ def lora_cells(experiment: Any, config: Any, digest: str,
 
 
 def metric_section(out: Path, experiment: Any, config: Any, digest: str,
-                   records: Sequence[dict[str, Any]], n_boot: int = 2000
+                   records: Sequence[dict[str, Any]], n_boot: int = 2000,
+                   cells: tuple[mc.Cells, list[str]] | None = None
                    ) -> tuple[dict[str, Any], list[TableData], list[str]]:
     """Compute the section for the sweep stored in ``out`` and write its files there.
-    Returns the result (:func:`ncnet.metric_claims.analyze`, with ``notes``), the console
-    tables and the names of the files written."""
+    ``cells``: precomputed cells and notes (e.g. :func:`budget_cells`) instead of the
+    latest sweep's. Returns the result (:func:`ncnet.metric_claims.analyze`, with
+    ``notes``), the console tables and the names of the files written."""
     from ncnet import plots
     from ncnet.store import strict_json
 
-    if experiment.name == "lora":
+    if cells is not None:
+        cells, notes = cells
+    elif experiment.name == "lora":
         cells, notes = lora_cells(experiment, config, digest, records)
     else:
         cells, notes = toy_cells(records), []

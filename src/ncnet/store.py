@@ -97,6 +97,14 @@ class Store:
         value = json.loads(row[0])
         return value["experiment"], value["config_hash"]
 
+    def config_hashes(self, experiment: str) -> list[str]:
+        """Hashes of every config of ``experiment`` recorded here, oldest first."""
+        cur = self._db.execute(
+            "SELECT config_hash FROM configs WHERE experiment = ? ORDER BY created, config_hash",
+            (experiment,),
+        )
+        return [r[0] for r in cur]
+
     def config(self, experiment: str, config_hash: str) -> dict[str, Any] | None:
         row = self._db.execute(
             "SELECT config FROM configs WHERE experiment = ? AND config_hash = ?",

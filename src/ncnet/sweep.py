@@ -162,6 +162,25 @@ def load_latest(out: str | Path) -> tuple[Any, Any, list[dict[str, Any]], str]:
     return experiment, config, experiment.collect(config, stored), latest[1]
 
 
+def load_all(out: str | Path) -> tuple[Any, list[tuple[Any, list[dict[str, Any]], str]]]:
+    """The experiment of the last sweep written into ``out`` and every sweep of that
+    experiment stored there, oldest first, each as (config, records, config hash); the
+    latest is among them. OutputDirError if ``out`` holds none."""
+    from ncnet import experiments
+
+    with open_store(out) as store:
+        latest = store.latest()
+        experiment = experiments.by_store(latest[0]) if latest is not None else None
+        if experiment is None:
+            raise OutputDirError(f"{Path(out) / STORE_NAME} holds no sweep")
+        sweeps = []
+        for digest in store.config_hashes(latest[0]):
+            stored = {name: store.records(name, digest) for name in experiment.stores}
+            config = experiment.reload(store.config(latest[0], digest), stored)
+            sweeps.append((config, experiment.collect(config, stored), digest))
+    return experiment, sweeps
+
+
 def prepare(experiment: Any, config: Any) -> None:
     """Load and check what ``experiment`` needs for ``config``; InputError (one line) if
     something cannot be used. Nothing is written."""
