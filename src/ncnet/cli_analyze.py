@@ -48,8 +48,8 @@ def report(
 @commands.command(epilog=ANALYZE_EXAMPLES)
 @guarded
 def analyze(
-    out: Path = typer.Argument(..., help="a directory written by `ncnet toy --trace-every K` "
-                               "or `ncnet lora --trace-every K`"),
+    out: Path = typer.Argument(..., help="a directory written by `ncnet toy`, `ncnet lora` or "
+                               "`ncnet run` (gradient competition: with --trace-every K)"),
     n_boot: int = typer.Option(2000, help="bootstrap resamples for the CIs (toy)"),
     resource: str | None = typer.Option(
         None, help="the resource of 'S as a metric': hidden (toy default: the latest "
