@@ -52,6 +52,7 @@ from ncnet import inference
 from ncnet.bell import BellExpression, BellInputError
 from ncnet.inference.runs import stats
 from ncnet.outcomes import as_pm1, fmt_values
+from ncnet.outcomes import frozen_array as _frozen
 
 #: Item resampling schemes. ``paired-items``: every pair holds the same item ids, the ids are
 #: resampled jointly (correlators that share test items covary, and the CI keeps that);
@@ -200,12 +201,6 @@ def bounds_dict(expression: BellExpression) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # One set of pair samples
 # --------------------------------------------------------------------------------------------
-
-
-def _frozen(x: Any, dtype: Any = np.float64) -> np.ndarray:
-    arr = np.array(x, dtype=dtype)
-    arr.setflags(write=False)
-    return arr
 
 
 @dataclass(frozen=True, eq=False)

@@ -68,6 +68,7 @@ from ncnet.inference.resampling import CHUNK_ELEMENTS
 from ncnet.inference.runs import stats  # noqa: F401  (chsh.stats: scipy.stats, lazily)
 from ncnet.outcomes import as_pm1, from_pm_string, pm_string, pm_strings
 from ncnet.outcomes import fmt_values as _fmt_values
+from ncnet.outcomes import frozen_array as _frozen
 
 __all__ = [
     "LOCAL_BOUND",
@@ -436,12 +437,6 @@ def item_interval(prods: Sequence[np.ndarray], paired: np.ndarray | None,
 # --------------------------------------------------------------------------------------------
 # Full score
 # --------------------------------------------------------------------------------------------
-
-
-def _frozen(x: Any, dtype: Any = np.float64) -> np.ndarray:
-    arr = np.array(x, dtype=dtype)
-    arr.setflags(write=False)
-    return arr
 
 
 def _plain(x: Any) -> Any:

@@ -12,7 +12,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_pm1", "fmt_values", "from_pm_string", "pm_string", "pm_strings"]
+__all__ = ["as_pm1", "fmt_values", "from_pm_string", "frozen_array", "pm_string", "pm_strings"]
+
+
+def frozen_array(x: Any, dtype: Any = np.float64) -> np.ndarray:
+    """A read-only copy of ``x`` as an array of ``dtype`` (what result objects hand out, so
+    that nobody edits a score's samples in place).
+
+    >>> a = frozen_array([1, -1]); a.flags.writeable, a.dtype.name
+    (False, 'float64')
+    """
+    arr = np.array(x, dtype=dtype)
+    arr.setflags(write=False)
+    return arr
 
 
 def fmt_values(values: np.ndarray, limit: int = 5) -> str:

@@ -30,6 +30,7 @@ from ncnet.bell.errors import BellInputError
 from ncnet.bell.local import LocalBound, local_bound
 from ncnet.bell.nosignalling import NoSignallingBound, no_signalling_bound
 from ncnet.bell.quantum import DEFAULT_NPA_LEVEL, NpaLevel, QuantumBound, quantum_bound
+from ncnet.outcomes import frozen_array as _frozen
 
 
 def cg_to_fc(cg: Any) -> np.ndarray:
@@ -63,12 +64,6 @@ def cg_to_fc(cg: Any) -> np.ndarray:
             f[0][y] += c
             f[0][0] += c
     return np.array([[float(v) for v in row] for row in f], dtype=np.float64)
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.array(array, dtype=np.float64)
-    array.setflags(write=False)
-    return array
 
 
 def _pm1(x: Any, name: str) -> np.ndarray:
