@@ -399,6 +399,21 @@ def _fmt_ci(ci: Sequence[float] | None, digits: int = 3) -> str:
     return "—" if ci is None else f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
 
 
+def _fmt_r_ci(r: float, ci: Sequence[float] | None) -> str:
+    """A correlation and its interval, or one — where there is no correlation."""
+    return f"{_fmt_r(r)} {_fmt_ci(ci)}" if math.isfinite(r) else "—"
+
+
+def _fmt_level(v: float) -> str:
+    """A resource value between levels: 2 decimals (n ≈ 2.60, r ≈ 3.04), whole numbers
+    from 100 on (epochs ≈ 347)."""
+    return f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}"
+
+
+def _fmt_level_ci(ci: Sequence[float] | None) -> str:
+    return "—" if ci is None else f"[{_fmt_level(ci[0])}, {_fmt_level(ci[1])}]"
+
+
 class _Context:
     """What every claim needs: the kept cells, their levels, the unit count and the reason,
     if any, why no claim can be decided."""
@@ -583,9 +598,9 @@ def claim_control(ctx: _Context, corr: Sequence[dict[str, Any]]) -> ClaimRow:
         return ClaimRow(CONTROL, reading, "S − S_product is the same in every cell",
                         "—", f"undecided (no added information: S − S_product is the same in "
                         f"all {part['cells']} cells, so S says nothing the accuracies do not)")
-    measured = (f"partial Pearson {_fmt_r(part_p['r'])}, Spearman {_fmt_r(part['r'])} "
-                f"{_fmt_ci(part['ci'])}; ρ(S − S_product, Acc) Spearman {_fmt_r(exc['r'])} "
-                f"{_fmt_ci(exc['ci'])}, Pearson {_fmt_r(exc_p['r'])} {_fmt_ci(exc_p['ci'])}")
+    measured = (f"partial Pearson {_fmt_r(part_p['r'])}, Spearman "
+                f"{_fmt_r_ci(part['r'], part['ci'])}; ρ(S − S_product, Acc) Spearman "
+                f"{_fmt_r_ci(exc['r'], exc['ci'])}, Pearson {_fmt_r_ci(exc_p['r'], exc_p['ci'])}")
     if not math.isfinite(part_p["r"]):
         measured += " (a partial correlation needs at least 4 levels)"
     verdict = ctx.verdict(part_p["ci"], region)
@@ -650,11 +665,14 @@ def claim_crossing(ctx: _Context, n_boot: int = 2000, seed: int = 0,
     if ctx.why_not:
         return _undecided(claim, reading, ctx.why_not)
     st = crossing_statistics(ctx.kept, n_boot, seed, delta_s, delta_acc)
-    measured = (f"S reaches {2 - delta_s:g} at {_where(ctx, st['s']['value'])} "
-                f"{_fmt_ci(_to_resource(ctx, st['s']['ci']), 2)}; Acc within {delta_acc:g} "
-                f"of its plateau at {_where(ctx, st['acc']['value'])} "
-                f"{_fmt_ci(_to_resource(ctx, st['acc']['ci']), 2)}; difference "
-                f"{st['d']['value']:+.2f} steps")
+    def at(which: dict[str, Any]) -> str:
+        where = _where(ctx, which["value"])
+        if where.startswith("no level"):
+            return where
+        return f"{where} {_fmt_level_ci(_to_resource(ctx, which['ci']))}"
+
+    measured = (f"S reaches {2 - delta_s:g} at {at(st['s'])}; Acc within {delta_acc:g} "
+                f"of its plateau at {at(st['acc'])}; difference {st['d']['value']:+.2f} steps")
     return ClaimRow(claim, reading, measured, f"{_fmt_ci(st['d']['ci'], 2)} ({st['method']})",
                     ctx.verdict(st["d"]["ci"], region), st["d"]["ci"])
 
@@ -678,7 +696,7 @@ def _resource_at(ctx: _Context, step: float) -> float:
 def _where(ctx: _Context, step: float) -> str:
     if step >= len(ctx.levels):
         return f"no level (not by {ctx.cells.label(ctx.levels[-1])})"
-    return f"{ctx.cells.symbol} ≈ {_resource_at(ctx, step):.2f}"
+    return f"{ctx.cells.symbol} ≈ {_fmt_level(_resource_at(ctx, step))}"
 
 
 def claims(cells: Cells, n_boot: int = 2000, seed: int = 0,
