@@ -48,7 +48,7 @@ RUN_EXAMPLES = examples(
 LORA_TIMES = ("First try: `ncnet run configs/lora-quick.toml` (offline-easy, r = 1 and 8, 3 "
               "epochs, 8 pair models: 4 min 23 s on 2 CPU cores). "
               "Full presets on 2 CPU cores: configs/offline-mixed.toml about 35-40 min, "
-              "configs/lora-metric-scan.toml (36 models) about 76 min; the paper suites need a GPU "
+              "configs/lora-metric-scan.toml (48 models) about 54 min; the paper suites need a GPU "
               "and the hub.")
 LORA_EXAMPLES = _suites_text() + "\n\n" + LORA_TIMES + "\n\n" + examples(
     "ncnet lora --suite offline-mixed --ranks 1,2,4,8 --out runs/lora",
