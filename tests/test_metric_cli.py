@@ -91,20 +91,22 @@ def test_budget_cells_pair_runs_across_epochs_gate_levels_and_leave_other_sweeps
     from ncnet.experiments.toy import ToyConfig
     from ncnet.metric_report import budget_cells
 
-    def sweep(epochs, acc, s_value, **kw):
-        config = ToyConfig(hidden=[3], runs=8, epochs=epochs, **kw)
-        recs = _budget_records(3, 8, acc, s_value) + _budget_records(4, 8, 1.0, 9.9)
+    def sweep(epochs, acc, s_value, runs=8, **kw):
+        config = ToyConfig(hidden=[3], runs=runs, epochs=epochs, **kw)
+        recs = _budget_records(3, runs, acc, s_value) + _budget_records(4, runs, 1.0, 9.9)
         return config, recs, config.config_hash()
 
     sweeps = [sweep(1, 0.5, 0.0), sweep(100, 0.9, 1.5), sweep(400, 1.0, 2.0),
-              sweep(200, 0.95, 1.8, lr=0.1), sweep(800, 1.0, 2.0)]
+              sweep(200, 0.95, 1.8, lr=0.1), sweep(400, 1.0, 2.0, runs=4, record_every=0),
+              sweep(800, 1.0, 2.0)]
     cells, notes = budget_cells(sweeps)  # the latest (800 epochs) has one hidden size: 3
     assert (cells.paired, cells.log_axis, cells.unit_name) == (True, True, "run")
     assert list(cells.levels()) == [1.0, 100.0, 400.0, 800.0]
     assert cells.S[cells.level == 100].tolist() == [1.5 + 0.01 * r for r in range(8)]
     assert cells.learned[cells.level == 1].sum() == 0 and cells.learned[cells.level > 1].all()
     assert cells.gated and all(g.startswith("at 1 epochs: ") for g in cells.gated)
-    assert notes[0] == "hidden size n = 3; 4 training budgets from 5 stored sweeps"
+    assert notes[0] == "hidden size n = 3; 4 training budgets from 6 stored sweeps"
+    assert (cells.level == 400).sum() == 8  # 8 + 4 runs stored at 400 epochs: 8 runs
     assert notes[1].endswith("(epochs 200) differs in lr: left out")
     with pytest.raises(ValueError, match="no stored sweep like the latest one has hidden size 5"):
         budget_cells(sweeps, hidden=5)

@@ -78,14 +78,16 @@ def budget_cells(sweeps: Sequence[tuple[Any, Sequence[dict[str, Any]], str]],
             notes.append(f"sweep {digest} (epochs {config.epochs}) differs in "
                          f"{', '.join(differs)}: left out")
             continue
-        sub = [r for r in records if r["hidden"] == hidden]
-        if sub:  # a later sweep at the same epochs would have the same hash: no overlap
-            by_epochs[config.epochs] = sub
+        # Two sweeps at one budget differ only in what a record holds (record_every,
+        # trace_every), not in its outcomes: a run stored by both is taken once.
+        for r in records:
+            if r["hidden"] == hidden:
+                by_epochs.setdefault(config.epochs, {})[r["run"]] = r
     if not by_epochs:
         raise ValueError(f"no stored sweep like the latest one has hidden size {hidden}")
     rows, gated = [], []
     for epochs in sorted(by_epochs):
-        sub = by_epochs[epochs]
+        sub = [by_epochs[epochs][run] for run in sorted(by_epochs[epochs])]
         failed = [f"at {epochs} epochs: {text}"
                   for text in learnability_gate(hidden, sub)["did_not_learn"]]
         gated += failed
