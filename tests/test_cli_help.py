@@ -92,7 +92,8 @@ def test_lora_threads_shows_its_default_and_analyze_names_both_sweeps():
         "CPU core, or $OMP_NUM_THREADS)]" in threads[0]
     analyze = help_text("analyze")
     assert "per hidden size n" in analyze and "per (rank, seed)" in analyze
-    assert "`ncnet lora --trace-every K`" in analyze
+    assert "`ncnet toy`, `ncnet lora` or `ncnet run`" in analyze  # any stored sweep
+    assert "(gradient competition: with --trace-every K)" in analyze
 
 
 def test_the_entry_points_and_the_old_import_paths_still_work():
