@@ -32,17 +32,24 @@ JSON_NAME = "metric.json"
 FIGURE_NAME = "metric.png"
 
 
-def toy_cells(records: Sequence[dict[str, Any]]) -> mc.Cells:
-    """Cells of a toy sweep: (hidden size, run), gated per hidden size."""
+def _gated_toy_rows(level: float, hidden: int, records: Sequence[dict[str, Any]]
+                    ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Cell rows of one toy level (one per run of ``records``, all at hidden size
+    ``hidden``) and the gate's sentences; every row is marked unlearned if one is given."""
     from ncnet.experiments.toy import learnability_gate
 
+    failed = learnability_gate(hidden, records)["did_not_learn"]
+    return [{"level": level, "unit": r["run"], "S": r["S"], "S_product": r["S_product"],
+             "acc": mc.comb_avg_accuracy(r), "learned": not failed} for r in records], failed
+
+
+def toy_cells(records: Sequence[dict[str, Any]]) -> mc.Cells:
+    """Cells of a toy sweep: (hidden size, run), gated per hidden size."""
     rows, gated = [], []
     for n in sorted({r["hidden"] for r in records}):
-        sub = [r for r in records if r["hidden"] == n]
-        failed = learnability_gate(n, sub)["did_not_learn"]
+        level_rows, failed = _gated_toy_rows(n, n, [r for r in records if r["hidden"] == n])
+        rows += level_rows
         gated += failed
-        rows += [{"level": n, "unit": r["run"], "S": r["S"], "S_product": r["S_product"],
-                  "acc": mc.comb_avg_accuracy(r), "learned": not failed} for r in sub]
     return mc.make_cells("hidden size n", "n", "run", False, False, rows, gated)
 
 
@@ -58,13 +65,12 @@ def budget_cells(sweeps: Sequence[tuple[Any, Sequence[dict[str, Any]], str]],
     sweeps left out because they differ in more than the epochs). ``hidden``: the hidden size
     (default: the latest sweep's, if it has exactly one). ValueError (one line) if the
     hidden size is not given where it must be or is in no sweep."""
-    from ncnet.experiments.toy import learnability_gate
-
     latest = sweeps[-1][0]
 
     def rest(config: Any) -> dict[str, Any]:
         return {k: v for k, v in config.identity().items() if k not in BUDGET_FREE_FIELDS}
 
+    want = rest(latest)
     if hidden is None:
         if len(latest.hidden) != 1:
             raise ValueError(f"the latest sweep has hidden sizes {latest.hidden}: pick one "
@@ -72,8 +78,8 @@ def budget_cells(sweeps: Sequence[tuple[Any, Sequence[dict[str, Any]], str]],
         hidden = latest.hidden[0]
     notes, by_epochs = [], {}
     for config, records, digest in sweeps:
-        differs = sorted(k for k in set(rest(config)) | set(rest(latest))
-                         if rest(config).get(k) != rest(latest).get(k))
+        have = rest(config)
+        differs = sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
         if differs:
             notes.append(f"sweep {digest} (epochs {config.epochs}) differs in "
                          f"{', '.join(differs)}: left out")
@@ -87,12 +93,10 @@ def budget_cells(sweeps: Sequence[tuple[Any, Sequence[dict[str, Any]], str]],
         raise ValueError(f"no stored sweep like the latest one has hidden size {hidden}")
     rows, gated = [], []
     for epochs in sorted(by_epochs):
-        sub = [by_epochs[epochs][run] for run in sorted(by_epochs[epochs])]
-        failed = [f"at {epochs} epochs: {text}"
-                  for text in learnability_gate(hidden, sub)["did_not_learn"]]
-        gated += failed
-        rows += [{"level": epochs, "unit": r["run"], "S": r["S"], "S_product": r["S_product"],
-                  "acc": mc.comb_avg_accuracy(r), "learned": not failed} for r in sub]
+        level_rows, failed = _gated_toy_rows(
+            epochs, hidden, [by_epochs[epochs][run] for run in sorted(by_epochs[epochs])])
+        rows += level_rows
+        gated += [f"at {epochs} epochs: {text}" for text in failed]
     notes.insert(0, f"hidden size n = {hidden}; {len(by_epochs)} training budgets from "
                     f"{len(sweeps)} stored sweeps")
     return mc.make_cells("training epochs", "epochs", "run", True, True, rows, gated), notes

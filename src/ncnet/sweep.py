@@ -147,37 +147,43 @@ def open_store(out: str | Path) -> Store:
     return Store(path / STORE_NAME)
 
 
+def _latest_experiment(store: Store, out: str | Path) -> tuple[Any, str, str]:
+    """The experiment and (store name, config hash) of the last sweep in ``store``;
+    OutputDirError if it holds none."""
+    from ncnet import experiments
+
+    latest = store.latest()
+    experiment = experiments.by_store(latest[0]) if latest is not None else None
+    if experiment is None:
+        raise OutputDirError(f"{Path(out) / STORE_NAME} holds no sweep")
+    return experiment, *latest
+
+
+def _load_sweep(store: Store, experiment: Any, name: str, digest: str
+                ) -> tuple[Any, list[dict[str, Any]]]:
+    """The config and collected records of one stored sweep."""
+    stored = {store_name: store.records(store_name, digest) for store_name in experiment.stores}
+    config = experiment.reload(store.config(name, digest), stored)
+    return config, experiment.collect(config, stored)
+
+
 def load_latest(out: str | Path) -> tuple[Any, Any, list[dict[str, Any]], str]:
     """The experiment, config, records and config hash of the last sweep written into
     ``out``; OutputDirError if it holds none."""
-    from ncnet import experiments
-
     with open_store(out) as store:
-        latest = store.latest()
-        experiment = experiments.by_store(latest[0]) if latest is not None else None
-        if experiment is None:
-            raise OutputDirError(f"{Path(out) / STORE_NAME} holds no sweep")
-        stored = {name: store.records(name, latest[1]) for name in experiment.stores}
-        config = experiment.reload(store.config(*latest), stored)
-    return experiment, config, experiment.collect(config, stored), latest[1]
+        experiment, name, digest = _latest_experiment(store, out)
+        config, records = _load_sweep(store, experiment, name, digest)
+    return experiment, config, records, digest
 
 
 def load_all(out: str | Path) -> tuple[Any, list[tuple[Any, list[dict[str, Any]], str]]]:
     """The experiment of the last sweep written into ``out`` and every sweep of that
     experiment stored there, oldest first, each as (config, records, config hash); the
     latest is among them. OutputDirError if ``out`` holds none."""
-    from ncnet import experiments
-
     with open_store(out) as store:
-        latest = store.latest()
-        experiment = experiments.by_store(latest[0]) if latest is not None else None
-        if experiment is None:
-            raise OutputDirError(f"{Path(out) / STORE_NAME} holds no sweep")
-        sweeps = []
-        for digest in store.config_hashes(latest[0]):
-            stored = {name: store.records(name, digest) for name in experiment.stores}
-            config = experiment.reload(store.config(latest[0], digest), stored)
-            sweeps.append((config, experiment.collect(config, stored), digest))
+        experiment, name, _ = _latest_experiment(store, out)
+        sweeps = [(*_load_sweep(store, experiment, name, digest), digest)
+                  for digest in store.config_hashes(name)]
     return experiment, sweeps
 
 
