@@ -1,6 +1,6 @@
 """Single-task calibration of the ``offline-compete`` hard tasks (issue 9, part 4).
 
-Trains only Alice's head on one task (``ncnet.experiments.lora.train_single``) and prints the
+Trains only Alice's head on one task (``ncnet.experiments.lora.experiment.train_single``) and prints the
 test accuracy per epoch. Usage::
 
     PYTHONPATH=src python scripts/compete_calibrate.py food-clause --rank 8 --layers all \\
@@ -13,7 +13,7 @@ import argparse
 
 import torch
 
-from ncnet.experiments.lora import LoraConfig, train_single
+from ncnet.experiments.lora.experiment import LoraConfig, train_single
 
 
 def main() -> None:

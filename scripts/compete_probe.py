@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ncnet.tasks import offline
-from ncnet.tasks.text import get_suite
+from ncnet.tasks.suites import get_suite
 
 HARD = ("food-clause", "staff-clause")
 

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from ncnet.models.ncnet import TrainSettings, init_params, train_batched
+from ncnet.models.ncnet_trainer import TrainSettings, init_params, train_batched
 from ncnet.tasks.bits import encode_inputs, pair_targets
 
 

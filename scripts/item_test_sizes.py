@@ -16,6 +16,7 @@ import numpy as np
 from scipy import stats
 
 from ncnet import chsh
+from ncnet.stats.runs import fraction_ci
 
 warnings.simplefilter("ignore")
 REPS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
@@ -39,7 +40,7 @@ def paired(rng: np.random.Generator, spec, k: int) -> np.ndarray:
 
 
 def rate(hits: int) -> str:
-    lo, hi = chsh.fraction_ci(hits, REPS)
+    lo, hi = fraction_ci(hits, REPS)
     return f"{hits / REPS:.3f} [{lo:.3f}, {hi:.3f}]"
 
 

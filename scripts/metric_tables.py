@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from ncnet.sweep import load_latest
+from ncnet.engine.sweep import load_latest
 
 
 def main(out: Path) -> None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import itertools
 import sys
 
-from ncnet.experiments.toy import ToyConfig, planned_runs, summarize, train_pair_runs
+from ncnet.experiments.toy.experiment import ToyConfig, planned_runs, train_pair_runs
+from ncnet.experiments.toy.summary import summarize_hidden_sizes
 
 
 def row(config: ToyConfig) -> str:
-    summary = summarize(train_pair_runs(config, planned_runs(config)), n_boot=2000)
+    summary = summarize_hidden_sizes(train_pair_runs(config, planned_runs(config)), n_boot=2000)
     cells = []
     for n in ("2", "3", "4"):
         s = summary[n]["S"]

@@ -27,7 +27,7 @@ def feed(metric, d, rows, with_items=False):
 
 
 def main() -> None:
-    from ncnet.metrics import CHSHScore  # needs the metrics extra: imported only when run
+    from ncnet.metrics import CHSHScore
 
     rank, world, data, init_file, prefix = sys.argv[1:]
     rank, world = int(rank), int(world)

@@ -10,9 +10,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from ncnet import bell_score, chsh, inference
+from ncnet import chsh
 from ncnet.bell import BellExpression, BellInputError, preset
+from ncnet.bell import score as bell_score
 from ncnet.cli import app
+from ncnet.stats.bounded import binomial_sum_test, bounded_mean_test
+from ncnet.stats.runs import fraction_ci, holm
 
 runner = CliRunner()
 
@@ -52,7 +55,7 @@ def test_hand_computed_3x3_file_gives_its_value_item_sums_and_se(tmp_path):
     assert float(np.mean(s.item_sums)) == pytest.approx(s.value, abs=1e-12)
     assert s.t_range == pytest.approx((-7.0, 7.0))  # pair ranges 4/3, 1/3, 4/3, then 1 each
     assert s.bounds["local"] == 5.0
-    # The likeliest law on [-7, 7] with mean 5 (inference.bounded_mean_test): the observed
+    # The likeliest law on [-7, 7] with mean 5 (bounded_mean_test): the observed
     # frequencies 3/4 at 7 and 1/4 at 7/3, each scaled by (5 - (-7)) / (T + 7), i.e. 9/14
     # and 9/28, and the missing 1/28 at the range's end -7. Its variance is
     # 9/14 * 2^2 + 9/28 * (8/3)^2 + 1/28 * 12^2 = (72 + 64 + 144) / 28 = 10: SE = sqrt(10/4).
@@ -159,7 +162,7 @@ def test_independent_scheme_for_correlator_only_and_refused_with_marginal_terms(
     prods = (2 * frame.A - 1) * (2 * frame.B - 1)
     k = [int((prods[(frame.i == x) & (frame.j == y)] > 0).sum()) for x, y in
          bell_score.setting_pairs(3, 3)]
-    ref = inference.binomial_sum_test(np.array(k, dtype=float), [35] * 9,
+    ref = binomial_sum_test(np.array(k, dtype=float), [35] * 9,
                                       preset("chained-3").correlators.ravel(), 4.0)
     assert s.test["p_value"] == pytest.approx(ref["p_value"], rel=1e-12)
     assert s.test["se"] == pytest.approx(ref["se"], rel=1e-12)
@@ -175,7 +178,7 @@ def test_several_expressions_get_holm_adjusted_p(tmp_path):
     scores = bell_score.score_many([preset(n) for n in ("chsh", "chained-3", "i3322")], frame,
                                    n_boot=100)
     p = [s.test["p_value"] for s in scores]
-    assert [s.test["p_holm"] for s in scores] == chsh.holm(p)
+    assert [s.test["p_holm"] for s in scores] == holm(p)
     assert scores[0].ignored_rows == 5 * 50  # pairs with i = 3 or j = 3
 
 
@@ -207,7 +210,7 @@ REPS = 2000
 
 
 def _rate(hits: int) -> str:
-    lo, hi = chsh.fraction_ci(hits, REPS)
+    lo, hi = fraction_ci(hits, REPS)
     return f"{hits / REPS:.4f} [{lo:.4f}, {hi:.4f}] of {REPS}"
 
 
@@ -226,7 +229,7 @@ def test_paired_scheme_size_and_coverage_for_chained_3_at_60_items():
     for _ in range(REPS):
         prods = np.where(rng.random((3, 3, 60)) < p_plus[..., None], 1.0, -1.0)
         t = e.item_sums(np.ones_like(prods), prods)
-        p = inference.bounded_mean_test(t, 4.0, lo, hi)["p_value"]
+        p = bounded_mean_test(t, 4.0, lo, hi)["p_value"]
         rejected += p < 0.05
         covered += 0.025 <= p <= 0.975
     assert 0.035 <= rejected / REPS <= 0.065, _rate(rejected)
@@ -247,6 +250,6 @@ def test_paired_scheme_covers_i3322_with_marginal_terms_at_60_items():
     for _ in range(REPS):
         a = np.where(rng.random((3, 3, 60)) < pa, 1.0, -1.0)
         b = np.where(rng.random((3, 3, 60)) < pb, 1.0, -1.0)
-        p = inference.bounded_mean_test(e.item_sums(a, b), true_v, lo, hi)["p_value"]
+        p = bounded_mean_test(e.item_sums(a, b), true_v, lo, hi)["p_value"]
         covered += 0.025 <= p <= 0.975
     assert covered / REPS >= 0.93, _rate(covered)

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from ncnet.cli import app
-from ncnet.experiments import lora
-from ncnet.experiments.lora import LoraConfig, lora_hash, lora_identity
+from ncnet.experiments.lora import experiment as lora
+from ncnet.experiments.lora.experiment import LoraConfig, lora_hash, lora_identity
 from ncnet.models.multitask import LoraSpec, MultiTaskLora, count_params, expected_trainable
 
 from .conftest import TEXT_FIXTURES
@@ -140,7 +140,7 @@ def test_lora_runs_rank_zero_and_knobs_from_toml(tiny_bert, tmp_path):
 def test_cli_defaults_of_the_knobs_are_the_config_defaults():
     import inspect
 
-    from ncnet.cli import lora as lora_command
+    from ncnet.cli.train import lora as lora_command
 
     params = inspect.signature(lora_command).parameters
     defaults = LoraConfig()

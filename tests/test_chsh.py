@@ -21,8 +21,6 @@ from ncnet.chsh import (
     NO_SIGNALLING_BOUND,
     TSIRELSON_BOUND,
     ChshScore,
-    as_pm1,
-    bootstrap_ci,
     chsh_value,
     correlators,
     item_bootstrap_s,
@@ -34,6 +32,8 @@ from ncnet.chsh import (
     signalling_gap,
     test_s_above,
 )
+from ncnet.stats.outcomes import as_pm1
+from ncnet.stats.resampling import bootstrap_ci
 
 # --------------------------------------------------------------------------------------------
 # Hand-made outcome tables, shape (2, 2, N), indexed [i-1, j-1, item]
@@ -523,9 +523,9 @@ def test_score_table_hand_values() -> None:
     np.testing.assert_allclose(sc.c_product, [[0.0, 0.0], [1.0, 0.0]])
     assert sc.s_product == pytest.approx(1.0)
     # score test at S = 2 (recomputed here): the likeliest correlators with S = 2 and their SE
-    from ncnet import inference
+    from ncnet.stats.bounded import binomial_sum_test
 
-    ref = inference.binomial_sum_test([2, 1, 2, 0], [2] * 4, [1, 1, 1, -1], 2.0)
+    ref = binomial_sum_test([2, 1, 2, 0], [2] * 4, [1, 1, 1, -1], 2.0)
     assert sc.test["se"] == pytest.approx(ref["se"]) and sc.test["se"] > math.sqrt(0.5)
     assert sc.test["p_value"] == pytest.approx(ref["p_value"]) and sc.test["p_value"] > 0.05
     assert "K = 2" in sc.warning
@@ -565,7 +565,7 @@ def test_score_table_requires_dataframe() -> None:
 
 
 def test_pm_string_round_trip():
-    from ncnet.chsh import from_pm_string, pm_string
+    from ncnet.stats.outcomes import from_pm_string, pm_string
 
     assert pm_string(np.array([1, -1, -1, 1])) == "+--+"
     assert from_pm_string("+--+").tolist() == [1, -1, -1, 1]

@@ -14,6 +14,18 @@ from scipy import stats
 from scipy.special import expit
 
 from ncnet import chsh
+from ncnet.bell.score import INDEPENDENT_SCHEME, PAIRED_SCHEME
+from ncnet.stats.resampling import bootstrap_ci
+from ncnet.stats.runs import (
+    describe_fraction,
+    fraction_ci,
+    holm,
+    ols_slope,
+    slope_over_seeds,
+    t_interval,
+    welch_test,
+)
+from ncnet.stats.verdicts import verdict
 
 # Shared-difficulty scenario (the LoRA design): pair (i, j) scores Alice's test item k of task i
 # and Bob's item k of task j, so pairs (1,1) and (1,2) see the same A1 items, (1,1) and (2,1)
@@ -72,24 +84,24 @@ def test_fraction_interval_covers_at_the_edge() -> None:
     n = 50
     for p in (0.5, 0.9, 0.97, 0.99, 0.999):
         k = np.arange(n + 1)
-        inside = np.array([lo <= p <= hi for lo, hi in (chsh.fraction_ci(v, n) for v in k)])
+        inside = np.array([lo <= p <= hi for lo, hi in (fraction_ci(v, n) for v in k)])
         coverage = float(np.sum(stats.binom.pmf(k, n, p) * inside))
         assert coverage >= 0.95 - 1e-9, (p, coverage)
     # the bootstrap it replaces collapses to a point when all 50 runs agree
-    assert chsh.bootstrap_ci(np.ones(50), n_boot=500) == (1.0, 1.0)
-    assert chsh.fraction_ci(50, 50)[0] == pytest.approx(0.92887, abs=1e-5)
+    assert bootstrap_ci(np.ones(50), n_boot=500) == (1.0, 1.0)
+    assert fraction_ci(50, 50)[0] == pytest.approx(0.92887, abs=1e-5)
 
 
 def test_fraction_interval_reference_values() -> None:
     """Clopper–Pearson against the beta quantiles written out by hand (1 of 50 runs)."""
-    lo, hi = chsh.fraction_ci(1, 50)
+    lo, hi = fraction_ci(1, 50)
     assert lo == pytest.approx(stats.beta.ppf(0.025, 1, 50))
     assert hi == pytest.approx(stats.beta.ppf(0.975, 2, 49))
-    assert chsh.fraction_ci(0, 10) == (0.0, pytest.approx(1 - 0.025 ** (1 / 10)))
-    d = chsh.describe_fraction([True, False, False, False])
+    assert fraction_ci(0, 10) == (0.0, pytest.approx(1 - 0.025 ** (1 / 10)))
+    d = describe_fraction([True, False, False, False])
     assert (d["k"], d["n"], d["fraction"]) == (1, 4, 0.25)
     with pytest.raises(ValueError, match="k=5, n=4"):
-        chsh.fraction_ci(5, 4)
+        fraction_ci(5, 4)
 
 
 def test_t_interval_over_three_seeds_covers() -> None:
@@ -101,11 +113,11 @@ def test_t_interval_over_three_seeds_covers() -> None:
     half = stats.t.ppf(0.975, 2) * sd / math.sqrt(3)
     cover = float(np.mean(np.abs(m - 1.8) <= half))
     assert cover >= 0.93
-    lo, hi = chsh.t_interval(x[0])
+    lo, hi = t_interval(x[0])
     assert (lo, hi) == (pytest.approx(m[0] - half[0]), pytest.approx(m[0] + half[0]))
-    assert chsh.t_interval([1.7]) is None
+    assert t_interval([1.7]) is None
     boot = np.mean([lo <= 1.8 <= hi for lo, hi in
-                    (chsh.bootstrap_ci(row, n_boot=300, seed=s) for s, row in enumerate(x[:400]))])
+                    (bootstrap_ci(row, n_boot=300, seed=s) for s, row in enumerate(x[:400]))])
     assert boot < 0.85
 
 
@@ -144,7 +156,7 @@ def test_items_align_by_id_not_by_row_order() -> None:
     a2, b2, ids2 = list(a), list(b), list(ids)
     a2[3], b2[3], ids2[3] = a[3][perm], b[3][perm], ids[3][perm]
     got = chsh.score_items(a2, b2, n_boot=500, items=ids2)
-    assert got.ci == ref.ci and got.test == ref.test and got.scheme == chsh.PAIRED_SCHEME
+    assert got.ci == ref.ci and got.test == ref.test and got.scheme == PAIRED_SCHEME
 
 
 def _frame(rng: np.random.Generator, ids: dict[tuple[int, int], list] | None = None):
@@ -159,12 +171,12 @@ def _frame(rng: np.random.Generator, ids: dict[tuple[int, int], list] | None = N
 def test_score_table_item_column_schemes() -> None:
     rng = np.random.default_rng(7)
     shared = chsh.score_table(_frame(rng), n_boot=500)
-    assert shared.scheme == chsh.PAIRED_SCHEME and shared.ci_units == 30
+    assert shared.scheme == PAIRED_SCHEME and shared.ci_units == 30
     disjoint = {(i, j): [f"{i}{j}-{k}" for k in range(30)] for i, j in chsh.PAIRS}
     own = chsh.score_table(_frame(rng, disjoint), n_boot=500)
-    assert own.scheme == chsh.INDEPENDENT_SCHEME
+    assert own.scheme == INDEPENDENT_SCHEME
     no_col = chsh.score_table(_frame(rng).drop(columns="item"), n_boot=500)
-    assert no_col.scheme == chsh.INDEPENDENT_SCHEME
+    assert no_col.scheme == INDEPENDENT_SCHEME
 
 
 @pytest.mark.parametrize(
@@ -185,10 +197,10 @@ def test_score_table_item_column_errors(mutate, message) -> None:
 
 
 def test_holm_and_welch_by_hand() -> None:
-    assert chsh.holm([0.01, 0.04, 0.03]) == [0.03, 0.06, 0.06]
-    assert chsh.holm([0.5, float("nan")])[0] == 0.5
+    assert holm([0.01, 0.04, 0.03]) == [0.03, 0.06, 0.06]
+    assert holm([0.5, float("nan")])[0] == 0.5
     x, y = [3.0, 4.0, 5.0], [1.0, 2.0, 3.0]
-    w = chsh.welch_test(x, y)
+    w = welch_test(x, y)
     # equal variances and sizes: t = 2 / sqrt(2/3), df = 4
     assert w["diff"] == 2.0 and w["df"] == pytest.approx(4.0)
     assert w["p_value"] == pytest.approx(stats.t.sf(2 / math.sqrt(2 / 3), 4))
@@ -196,8 +208,8 @@ def test_holm_and_welch_by_hand() -> None:
 
 def test_slopes_by_hand() -> None:
     x = np.log2([1, 2, 4, 8])
-    assert chsh.ols_slope(x, 1 + 0.1 * x) == pytest.approx(0.1)
-    seeds = chsh.slope_over_seeds(x, [[1.0, 1.1, 1.2, 1.3], [1.0, 1.2, 1.4, 1.6]])
+    assert ols_slope(x, 1 + 0.1 * x) == pytest.approx(0.1)
+    seeds = slope_over_seeds(x, [[1.0, 1.1, 1.2, 1.3], [1.0, 1.2, 1.4, 1.6]])
     assert seeds["per_seed"] == [pytest.approx(0.1), pytest.approx(0.2)]
     assert seeds["ci"][0] < 0.15 < seeds["ci"][1]
     # items that make S rise by exactly 0.5 per doubling in every resample: a zero-width CI
@@ -205,12 +217,12 @@ def test_slopes_by_hand() -> None:
     paired[:, 3] = -1  # S = 4 at every rank ...
     paired[0, 0, :5] = -1  # ... except rank 1, where half of C11's items fail: S = 3
     boot = chsh.slope_item_bootstrap(x, paired, n_boot=300)
-    assert boot["slope"] == pytest.approx(chsh.ols_slope(x, [3, 4, 4, 4]))
+    assert boot["slope"] == pytest.approx(ols_slope(x, [3, 4, 4, 4]))
     assert boot["ci"][0] <= boot["slope"] <= boot["ci"][1]
 
 
 def test_verdicts_follow_intervals() -> None:
-    assert chsh.verdict((0.93, 1.0), (0.9289, 1.0), "50 runs") == "agrees"
-    assert chsh.verdict((0.6, 0.85), (0.9289, 1.0), "50 runs") == "does not reproduce"
-    assert chsh.verdict((0.4, 0.6), (0.5, math.inf), "50 runs") == "undecided at 50 runs"
-    assert chsh.verdict(None, (2, math.inf), "1 seed") == "undecided at 1 seed"
+    assert verdict((0.93, 1.0), (0.9289, 1.0), "50 runs") == "agrees"
+    assert verdict((0.6, 0.85), (0.9289, 1.0), "50 runs") == "does not reproduce"
+    assert verdict((0.4, 0.6), (0.5, math.inf), "50 runs") == "undecided at 50 runs"
+    assert verdict(None, (2, math.inf), "1 seed") == "undecided at 1 seed"

@@ -4,9 +4,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from ncnet import sweep
 from ncnet.cli import app
-from ncnet.experiments import toy
+from ncnet.engine import sweep
+from ncnet.experiments.toy import experiment as toy
+from ncnet.experiments.toy import summary as toy_summary
 
 runner = CliRunner()
 TINY = ["--hidden", "2,3", "--runs", "3", "--epochs", "200"]
@@ -348,7 +349,7 @@ def test_toy_names_tasks_that_did_not_learn(tmp_path):
     text = " ".join(result.stdout.split())
     assert "tasks that did not learn: the claims at their n are undecided" in text
     gate = json.loads((tmp_path / "summary.json").read_text())["by_hidden"]["2"]["learnability"]
-    names = {toy.TASK_NAMES[h["task"]] for h in gate["heads"].values() if not h["learned"]}
+    names = {toy_summary.TASK_NAMES[h["task"]] for h in gate["heads"].values() if not h["learned"]}
     assert names and all(name in result.stdout for name in names)
 
 

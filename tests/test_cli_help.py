@@ -7,9 +7,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ncnet import cli, cli_train
+from ncnet import cli
 from ncnet.cli import app
-from ncnet.tasks.text import SUITES
+from ncnet.cli import train as cli_train
+from ncnet.cli.analyze import analyze, report
+from ncnet.cli.bench import bench_toy_command
+from ncnet.cli.common import UserError, fail, guarded, rich_table
+from ncnet.cli.score import score
+from ncnet.cli.train import SUITE_HELP, lora, lora_params, run, toy
+from ncnet.tasks.suites import SUITES
 
 runner = CliRunner()
 
@@ -68,7 +74,7 @@ def test_suite_and_task_names_come_from_the_registry():
         assert suite.name in lora_help
         for task in suite.tasks:
             assert task in lora_help, task
-    assert " | ".join(SUITES) in cli.SUITE_HELP
+    assert " | ".join(SUITES) in SUITE_HELP
     assert all(name in help_text("bench", "lora") for name in SUITES)
 
 
@@ -96,24 +102,23 @@ def test_lora_threads_shows_its_default_and_analyze_names_both_sweeps():
     assert "(gradient competition: with --trace-every K)" in analyze
 
 
-def test_the_entry_points_and_the_old_import_paths_still_work():
-    """pyproject's script is `ncnet.cli:app`; the commands moved into modules per group, and
-    ncnet.cli re-exports them (the same objects) with the shared helpers."""
+def test_the_entry_point_and_one_import_path_per_command():
+    """pyproject's script is `ncnet.cli:app`; ncnet.cli exports the app and main only, and
+    each command and helper lives in (and is imported from) its group's module."""
     import importlib
     import tomllib
     from pathlib import Path
 
-    from ncnet import cli_analyze, cli_bench, cli_common, cli_score
-
     scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     module, name = scripts["project"]["scripts"]["ncnet"].split(":")
     entry = getattr(importlib.import_module(module), name)
-    assert entry is app and callable(cli.main)
+    assert entry is app and callable(cli.main) and cli.__all__ == ["app", "main"]
     assert list(typer.main.get_command(entry).commands) == [
         "toy", "run", "report", "analyze", "score", "bench", "lora", "bell"]
-    assert (cli.toy, cli.run, cli.lora, cli.lora_params) == (
-        cli_train.toy, cli_train.run, cli_train.lora, cli_train.lora_params)
-    assert (cli.report, cli.analyze, cli.score, cli.bench_toy) == (
-        cli_analyze.report, cli_analyze.analyze, cli_score.score, cli_bench.bench_toy)
-    assert (cli.UserError, cli.fail, cli.guarded, cli.rich_table) == (
-        cli_common.UserError, cli_common.fail, cli_common.guarded, cli_common.rich_table)
+    where = {toy: "train", run: "train", lora: "train", lora_params: "train",
+             report: "analyze", analyze: "analyze", score: "score", bench_toy_command: "bench",
+             UserError: "common", fail: "common", guarded: "common", rich_table: "common"}
+    assert {f.__name__: f.__module__ for f in where} == {
+        f.__name__: f"ncnet.cli.{m}" for f, m in where.items()}
+    assert not [n for n in ("toy", "run", "lora", "lora_params", "report", "bench_toy_command",
+                            "UserError", "fail", "guarded", "rich_table") if hasattr(cli, n)]

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from ncnet import sweep
 from ncnet.cli import app
-from ncnet.experiments import lora
+from ncnet.engine import sweep
+from ncnet.experiments.lora import experiment as lora
 
 from .conftest import TEXT_FIXTURES
 
@@ -173,7 +173,7 @@ def test_params_reproduce_table_4():
 def test_cli_defaults_are_the_config_defaults():
     import inspect
 
-    from ncnet.cli import lora as lora_command
+    from ncnet.cli.train import lora as lora_command
 
     params = inspect.signature(lora_command).parameters
     defaults = lora.LoraConfig()

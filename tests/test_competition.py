@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from ncnet import competition
-from ncnet.experiments import toy
-from ncnet.models.ncnet import (
+from ncnet.experiments.toy import experiment as toy
+from ncnet.models.ncnet_trainer import (
     TrainSettings,
     cosine,
     head_losses,
@@ -19,6 +18,7 @@ from ncnet.models.ncnet import (
     to_module,
     train_batched,
 )
+from ncnet.studies import competition
 from ncnet.tasks.bits import encode_inputs, pair_targets
 
 DEFAULT_TOY_HASH = "cc59f8ce5876"  # ToyConfig().config_hash() on main before tracing existed
@@ -176,7 +176,7 @@ def test_analyze_writes_the_scan_and_explains_untraced(tmp_path):
     import shlex
     import sqlite3
 
-    from ncnet import sweep
+    from ncnet.engine import sweep
 
     rerun, then = re.findall(r"`([^`]*)`", bad.stderr)[:2]
     again = tmp_path / "plain-traced"

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from ncnet import chsh
+from ncnet.bell.score import PAIRED_SCHEME
 
 pytest.importorskip("torchmetrics")
 
@@ -103,7 +104,7 @@ def test_lightning_example_logs_score_table_values(tmp_path, monkeypatch):
     printed = run(fit_code, namespace)
     assert len(seen) == 3  # three validation epochs, each after its own reset
     for logged, want in seen:
-        assert want.scheme == chsh.PAIRED_SCHEME  # the ids reached the metric
+        assert want.scheme == PAIRED_SCHEME  # the ids reached the metric
         assert logged["val_S"] == want.S
         assert (logged["val_ci_low"], logged["val_ci_high"]) == want.ci
         assert logged["val_p_value"] == want.test["p_value"]

@@ -30,5 +30,5 @@ def test_existing_fences_are_left_alone() -> None:
 
 def test_sphinx_roles_become_code() -> None:
     assert griffe_doctests.plain_roles(
-        "see :func:`verdict` and :data:`~ncnet.chsh.PAIRED_SCHEME`, not `x`"
-    ) == "see `verdict` and `ncnet.chsh.PAIRED_SCHEME`, not `x`"
+        "see :func:`verdict` and :data:`~ncnet.bell.score.PAIRED_SCHEME`, not `x`"
+    ) == "see `verdict` and `ncnet.bell.score.PAIRED_SCHEME`, not `x`"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ncnet import executors, sweep
 from ncnet.cli import app
-from ncnet.experiments import toy
+from ncnet.engine import executors, sweep
+from ncnet.experiments.toy import experiment as toy
 
 from .conftest import stored_count
 
@@ -227,7 +227,7 @@ def test_background_gives_the_inline_rows(inline_rows, tmp_path):
 def test_a_default_cpu_toy_run_trains_in_the_background(monkeypatch, tmp_path):
     """With a report and no executor asked for, `ncnet toy` on the CPU trains in one worker
     process (while the report's modules load); with --executor inline or --no-report, here."""
-    from ncnet import cli_train
+    from ncnet.cli import train as cli_train
 
     used = []
     real = sweep.run
@@ -238,7 +238,7 @@ def test_a_default_cpu_toy_run_trains_in_the_background(monkeypatch, tmp_path):
     assert invoke(*base, "--out", tmp_path / "a").exit_code == 0
     assert invoke(*base, "--executor", "inline", "--out", tmp_path / "b").exit_code == 0
     assert invoke(*base, "--no-report", "--out", tmp_path / "c").exit_code == 0
-    assert used == [("scipy.stats", "pandas", "pyarrow.parquet", "ncnet.report"),
+    assert used == [("scipy.stats", "pandas", "pyarrow.parquet", "ncnet.experiments.toy.report"),
                     "Background", "Inline", "Inline"]
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ncnet import hub
+from ncnet.runtime import hub
 
 
 @pytest.mark.parametrize(("env", "off", "switch"), [

@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ncnet import chsh, inference
+from ncnet import chsh
+from ncnet.bell.score import PAIRED_SCHEME
+from ncnet.stats.bounded import (
+    binomial_sum_interval,
+    binomial_sum_test,
+    bounded_mean_interval,
+    bounded_mean_test,
+)
+from ncnet.stats.runs import fraction_ci
 
 REPS = 2000
 SIGNS = chsh.CHSH_SIGNS.ravel()
@@ -21,7 +29,7 @@ PATTERN = {4: (1, 1, 1, -1), 2: (1, 1, 1, 1), 0: (1, 1, -1, 1), -2: (1, -1, -1, 
 
 
 def _rate(hits: int) -> str:
-    lo, hi = chsh.fraction_ci(hits, REPS)
+    lo, hi = fraction_ci(hits, REPS)
     return f"{hits / REPS:.4f} [{lo:.4f}, {hi:.4f}] of {REPS}"
 
 
@@ -65,7 +73,7 @@ def test_independent_item_test_has_its_size_at_s_equal_2(counts, c):
 
 def _covers_paired(t: np.ndarray, true_s: float) -> bool:
     """Duality: the interval keeps ``true_s`` iff the two-sided test at ``true_s`` does."""
-    p = inference.bounded_mean_test(t, true_s, -4.0, 4.0)["p_value"]
+    p = bounded_mean_test(t, true_s, -4.0, 4.0)["p_value"]
     return 0.025 <= p <= 0.975
 
 
@@ -73,16 +81,16 @@ def test_intervals_are_the_inverted_tests():
     rng = np.random.default_rng(3)
     for _ in range(5):
         t = rng.choice([4, 2, 0, -2], size=40, p=[0.4, 0.4, 0.1, 0.1]).astype(float)
-        lo, hi = inference.bounded_mean_interval(t, -4.0, 4.0)
+        lo, hi = bounded_mean_interval(t, -4.0, 4.0)
         for edge, p in ((lo, 0.025), (hi, 0.975)):
             if -4.0 < edge < 4.0:
-                assert inference.bounded_mean_test(t, edge, -4.0, 4.0)["p_value"] == (
+                assert bounded_mean_test(t, edge, -4.0, 4.0)["p_value"] == (
                     pytest.approx(p, abs=1e-6))
         k = rng.binomial(50, [0.9, 0.8, 0.85, 0.3])
-        lo, hi = inference.binomial_sum_interval(k, [50] * 4, SIGNS)
+        lo, hi = binomial_sum_interval(k, [50] * 4, SIGNS)
         for edge, p in ((lo, 0.025), (hi, 0.975)):
             if -4.0 < edge < 4.0:
-                assert inference.binomial_sum_test(k, [50] * 4, SIGNS, edge)["p_value"] == (
+                assert binomial_sum_test(k, [50] * 4, SIGNS, edge)["p_value"] == (
                     pytest.approx(p, abs=1e-6))
 
 
@@ -115,7 +123,7 @@ def test_uneven_independent_pairs_are_covered():
     covered = 0
     for _ in range(REPS):
         k = rng.binomial(counts, p)
-        pv = inference.binomial_sum_test(k, counts, SIGNS, true_s)["p_value"]
+        pv = binomial_sum_test(k, counts, SIGNS, true_s)["p_value"]
         covered += 0.025 <= pv <= 0.975
     assert covered / REPS >= 0.93, _rate(covered)
 
@@ -126,7 +134,7 @@ def test_no_spread_gives_no_p_zero_and_no_point_interval():
     rows = [(i, j, k, 1, 1 if (i, j) != (2, 2) else 0) for i in (1, 2) for j in (1, 2)
             for k in range(8)]
     score = chsh.score_table(pd.DataFrame(rows, columns=["i", "j", "item", "A", "B"]))
-    assert score.scheme == chsh.PAIRED_SCHEME and score.S == 4.0
+    assert score.scheme == PAIRED_SCHEME and score.S == 4.0
     assert score.test["p_value"] >= 0.05
     assert score.ci[1] - score.ci[0] > 1.0 and score.ci[1] == 4.0
     assert "K = 8" in score.warning
@@ -135,12 +143,12 @@ def test_no_spread_gives_no_p_zero_and_no_point_interval():
 
 def test_score_tests_by_hand():
     # all T = 4 on K = 8: the likeliest law with mean 2 on [-4, 4] is 4 w.p. 3/4, -4 w.p. 1/4
-    t = inference.bounded_mean_test([4.0] * 8, 2.0, -4.0, 4.0)
+    t = bounded_mean_test([4.0] * 8, 2.0, -4.0, 4.0)
     assert t["se"] == pytest.approx(math.sqrt(12 / 8))
     assert t["z"] == pytest.approx(2 / math.sqrt(12 / 8))
     # interior case: T in {4, 0} half each at null 2 is the data's own law, so z = 0
-    assert inference.bounded_mean_test([4.0, 0.0] * 10, 2.0, -4.0, 4.0)["p_value"] == 0.5
+    assert bounded_mean_test([4.0, 0.0] * 10, 2.0, -4.0, 4.0)["p_value"] == 0.5
     # null at the range's end: nothing can exceed it
-    assert inference.bounded_mean_test([4.0] * 8, 4.0, -4.0, 4.0)["p_value"] == 1.0
+    assert bounded_mean_test([4.0] * 8, 4.0, -4.0, 4.0)["p_value"] == 1.0
     with pytest.raises(ValueError, match="outside"):
-        inference.bounded_mean_test([5.0], 2.0, -4.0, 4.0)
+        bounded_mean_test([5.0], 2.0, -4.0, 4.0)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ncnet import chsh, learnability
+from ncnet.stats import learnability
+from ncnet.stats.runs import fraction_ci
 
 
 def test_chance_is_the_majority_rate_but_never_below_a_half():
@@ -26,7 +27,7 @@ def test_item_gate_is_the_exact_interval_strictly_above_chance():
     majority = learnability.item_gate(210, 300, learnability.chance_level([210, 90]))
     assert majority["accuracy"] == 0.7 and not majority["learned"]
     # the rule is strict: a lower edge that equals chance does not pass
-    lo = chsh.fraction_ci(180, 300)[0]
+    lo = fraction_ci(180, 300)[0]
     assert not learnability.item_gate(180, 300, lo)["learned"]
     assert learnability.item_gate(180, 300, lo - 1e-9)["learned"]
     # below 0.5 (the bbc-topic case: 33.5% after one epoch at lr 1e-7) is not learned
@@ -47,12 +48,12 @@ def test_run_gate_uses_student_t_over_runs():
 
 def test_run_gate_without_spread_uses_the_pooled_exact_interval():
     perfect = learnability.run_gate([1.0, 1.0, 1.0], 16)
-    assert perfect["ci"] == list(chsh.fraction_ci(48, 48)) and perfect["learned"]
+    assert perfect["ci"] == list(fraction_ci(48, 48)) and perfect["learned"]
     stuck = learnability.run_gate([0.5] * 4, 16)
-    assert stuck["ci"] == list(chsh.fraction_ci(32, 64)) and not stuck["learned"]
+    assert stuck["ci"] == list(fraction_ci(32, 64)) and not stuck["learned"]
     assert stuck["at_chance"] == 4
     one = learnability.run_gate([12 / 16], 16)  # one run: 12 of 16, CI [0.48, 0.93]
-    assert one["ci"] == list(chsh.fraction_ci(12, 16)) and not one["learned"]
+    assert one["ci"] == list(fraction_ci(12, 16)) and not one["learned"]
     assert "pooled" in one["method"]
 
 

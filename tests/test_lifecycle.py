@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ncnet import lifecycle
 from ncnet.cli import app
+from ncnet.engine import lifecycle
 
 from .conftest import stored_count
 
@@ -251,8 +251,8 @@ def test_an_interrupted_pool_kills_its_workers_without_waiting_for_their_units(t
     import multiprocessing
     import threading
 
-    from ncnet import executors, sweep
-    from ncnet.experiments import toy
+    from ncnet.engine import executors, sweep
+    from ncnet.experiments.toy import experiment as toy
 
     config = toy.ToyConfig(hidden=[2], runs=2, epochs=10_000_000, chunk_runs=1, joint=False,
                            record_every=0)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ncnet import mechanism
+from ncnet.studies import mechanism
 
 
 def test_curve_features_on_a_hand_curve():

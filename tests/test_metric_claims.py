@@ -1,4 +1,4 @@
-"""S as a metric (ncnet.metric_claims): synthetic sweeps with a known truth."""
+"""S as a metric (ncnet.studies.s_metric.claims): synthetic sweeps with a known truth."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from ncnet import chsh
-from ncnet import metric_claims as mc
+from ncnet.stats.runs import fraction_ci, t_interval, welch_test
+from ncnet.stats.verdicts import Region, verdict
+from ncnet.studies.s_metric import claims as mc
 
 
 def toy_like(rng, s_of, levels=(1, 2, 3, 4), runs=20, acc_of=None, paired=False):
@@ -79,10 +80,10 @@ def test_a_planted_null_gives_a_false_agrees_at_most_at_the_nominal_rate(paired)
             cells = toy_like(rng, s_of, levels=(1, 2, 3, 4, 5), runs=3, paired=True)
         else:
             cells = toy_like(rng, s_of, runs=8)
-        corr = mc.correlations(cells, n_boot=200, seed=int(rng.integers(1 << 30)))
+        corr = mc.metric_correlations(cells, n_boot=200, seed=int(rng.integers(1 << 30)))
         sp = next(c for c in corr if c["measure"] == "S~acc" and c["method"] == "spearman")
-        agrees += chsh.verdict(sp["ci"], chsh.Region(0, 1, low_closed=False), "x") == "agrees"
-    lo, _ = chsh.fraction_ci(agrees, sims)
+        agrees += verdict(sp["ci"], Region(0, 1, low_closed=False), "x") == "agrees"
+    lo, _ = fraction_ci(agrees, sims)
     assert lo <= 0.025, f"{agrees} of {sims} null sweeps agreed"
 
 
@@ -113,7 +114,7 @@ def test_welch_slope_of_two_levels_is_welchs_test_of_their_difference():
     rng = np.random.default_rng(5)
     a, b = rng.normal(1.0, 0.3, 7), rng.normal(1.6, 0.5, 11)
     got = mc.welch_slope([2.0, 4.0], [a, b])
-    ref = chsh.welch_test(b, a)
+    ref = welch_test(b, a)
     assert got["slope"] == pytest.approx(ref["diff"] / 2, rel=1e-12)
     assert got["ci"] == pytest.approx([c / 2 for c in ref["ci"]], rel=1e-9)
     assert mc.welch_slope([1, 2], [np.full(3, 2.0), np.full(3, 2.0)])["ci"] is None
@@ -153,10 +154,10 @@ def test_seed_correlations_stay_in_range_and_three_levels_have_no_partial():
     rows = [{"level": lv, "unit": u, "S": s[lv][u], "S_product": s[lv][u] - 0.01 * u * lv,
              "acc": acc[lv][u]} for lv in (1, 2, 3) for u in range(3)]
     cells = mc.make_cells("rank", "r", "seed", True, True, rows)
-    corr = {(c["measure"], c["method"]): c for c in mc.correlations(cells)}
+    corr = {(c["measure"], c["method"]): c for c in mc.metric_correlations(cells)}
     sp = corr[("S~acc", "spearman")]
     assert sp["per_unit"] == [1.0, 1.0, 0.5]
-    raw = chsh.t_interval([1.0, 1.0, 0.5])
+    raw = t_interval([1.0, 1.0, 0.5])
     assert raw[1] > 1.0 and sp["ci"] == [raw[0], 1.0]
     for method in ("spearman", "pearson"):
         part = corr[("S~acc|S_product", method)]

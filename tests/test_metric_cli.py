@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from ncnet import metric_claims as mc
 from ncnet.cli import app
+from ncnet.studies.s_metric import claims as mc
 
 runner = CliRunner()
 TINY = ["--runs", "6", "--epochs", "200", "--record-every", "0", "--no-report", "--no-joint"]
@@ -88,8 +88,8 @@ def _budget_records(hidden: int, runs: int, acc: float, s_value: float) -> list[
 def test_budget_cells_pair_runs_across_epochs_gate_levels_and_leave_other_sweeps_out():
     """A budget scan: level = epochs, unit = run (paired), one gated level (heads at chance),
     a sweep with another lr left out with a note, another hidden size ignored."""
-    from ncnet.experiments.toy import ToyConfig
-    from ncnet.metric_report import budget_cells
+    from ncnet.experiments.toy.experiment import ToyConfig
+    from ncnet.experiments.toy.metric_cells import budget_cells
 
     def sweep(epochs, acc, s_value, runs=8, **kw):
         config = ToyConfig(hidden=[3], runs=runs, epochs=epochs, **kw)
@@ -120,7 +120,7 @@ def test_analyze_resource_epochs_reads_every_stored_budget(tmp_path):
     budgets and each level's mean S is the mean of that sweep's stored S (recomputed here)."""
     import json
 
-    from ncnet.sweep import load_all
+    from ncnet.engine.sweep import load_all
 
     out = tmp_path / "budget"
     tiny = [a for a in TINY if a not in ("--epochs", "200")]

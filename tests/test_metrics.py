@@ -16,7 +16,7 @@ import torch
 from ncnet import chsh
 
 pytest.importorskip("torchmetrics")
-from ncnet.metrics import CHSHScore  # noqa: E402
+from ncnet.metrics import CHSHScore
 
 HAS_ITEMS = "items" in inspect.signature(chsh.score_items).parameters
 needs_items = pytest.mark.skipif(not HAS_ITEMS, reason="chsh.score_items has no items= yet "

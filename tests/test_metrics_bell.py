@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ncnet import bell_score
 from ncnet.bell import preset
+from ncnet.bell import score as bell_score
 from ncnet.metrics import BellScore, CHSHScore
 
 

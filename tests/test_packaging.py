@@ -55,7 +55,7 @@ def test_python_dash_m_ncnet_prints_help():
 
 
 def test_require_names_the_extra_for_a_missing_package(monkeypatch):
-    from ncnet import extras
+    from ncnet.runtime import extras
 
     for module, extra in (("datasets", "lora"), ("transformers", "lora"), ("peft", "lora"),
                           ("ray", "ray"), ("torchmetrics", "metrics"), ("clarabel", "bell")):
@@ -68,7 +68,7 @@ def test_require_names_the_extra_for_a_missing_package(monkeypatch):
 
 
 def test_every_extra_named_by_require_exists_in_pyproject():
-    from ncnet import extras
+    from ncnet.runtime import extras
 
     optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
@@ -77,7 +77,7 @@ def test_every_extra_named_by_require_exists_in_pyproject():
 
 
 def test_an_import_error_inside_an_installed_package_is_not_hidden(monkeypatch):
-    from ncnet import extras
+    from ncnet.runtime import extras
 
     monkeypatch.setitem(sys.modules, "json.missing_part", None)
     with pytest.raises(ModuleNotFoundError):
@@ -87,7 +87,8 @@ def test_an_import_error_inside_an_installed_package_is_not_hidden(monkeypatch):
 def test_the_cli_and_the_toy_config_import_no_torch_and_no_data_stack():
     """A default CPU `ncnet toy` trains in a worker process and loads the report's modules
     meanwhile; that only pays if the main process does not import torch (1.5 s) itself."""
-    code = ("import sys, ncnet.cli, ncnet.experiments.toy, ncnet.sweep, ncnet.executors; "
+    code = ("import sys, ncnet.cli, ncnet.experiments.toy.experiment, ncnet.engine.sweep, "
+            "ncnet.engine.executors; "
             "print(sorted(m for m in ('torch', 'pandas', 'transformers', 'scipy.stats') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ncnet.cli import app
-from ncnet.progress_lines import LineProgress, Pace, format_duration, parse_pace
+from ncnet.engine.progress import LineProgress, Pace, format_duration, parse_pace
 
 from .conftest import TEXT_FIXTURES
 

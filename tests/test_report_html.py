@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ncnet import chsh, mechanism, plots, report
+from ncnet import chsh
+from ncnet.experiments.toy.figures import figure_2b
+from ncnet.experiments.toy.report import communication_table
+from ncnet.report.figures import NARROW_WIDTH, draw_both
+from ncnet.report.render import Block, narrow_breakpoint, png_width, render_html, render_markdown
+from ncnet.studies import mechanism
+from ncnet.studies.competition_report import competition_correlation_table
 
 
 def _png(width: int, height: int = 1) -> bytes:
@@ -28,9 +34,9 @@ def _uri(png: bytes) -> str:
 
 
 def test_png_width_reads_the_header():
-    assert report.png_width(_png(1248)) == 1248
+    assert png_width(_png(1248)) == 1248
     with pytest.raises(ValueError, match="not a PNG"):
-        report.png_width(b"GIF89a" + b"\x00" * 30)
+        png_width(b"GIF89a" + b"\x00" * 30)
 
 
 @pytest.mark.parametrize(("wide", "breakpoint"), [
@@ -39,7 +45,7 @@ def test_png_width_reads_the_header():
     (1620, "53rem"),   # 50.625rem + 2rem = 52.625, up to the next half rem
 ])
 def test_narrow_breakpoint_keeps_the_wide_figure_at_half_size_or_more(wide, breakpoint):
-    assert report.narrow_breakpoint(wide) == breakpoint
+    assert narrow_breakpoint(wide) == breakpoint
     # one pixel above the breakpoint the column (viewport - 2rem) holds half the wide figure
     first_wide_viewport = float(breakpoint.removesuffix("rem")) * 16 + 1
     assert (first_wide_viewport - 32) / wide >= 0.5
@@ -49,9 +55,9 @@ def test_render_html_serves_the_narrow_variant_in_a_picture(tmp_path):
     wide, narrow, plain = _png(1248, 2), _png(546, 3), _png(600)
     (tmp_path / "fig.png").write_bytes(wide)
     (tmp_path / "one.png").write_bytes(plain)
-    blocks = [report.Block("img", "Two panels.", path="fig.png"),
-              report.Block("img", "No variant.", path="one.png")]
-    page = report.render_html(blocks, tmp_path, "t", {"fig.png": narrow})
+    blocks = [Block("img", "Two panels.", path="fig.png"),
+              Block("img", "No variant.", path="one.png")]
+    page = render_html(blocks, tmp_path, "t", {"fig.png": narrow})
     assert (f'<figure><picture><source media="(max-width: 41rem)" srcset="{_uri(narrow)}">'
             f'<img alt="Two panels." src="{_uri(wide)}"></picture>'
             "<figcaption>Two panels.</figcaption></figure>") in page
@@ -59,7 +65,7 @@ def test_render_html_serves_the_narrow_variant_in_a_picture(tmp_path):
             "<figcaption>No variant.</figcaption></figure>") in page
     assert page.count("<picture>") == 1
     # report.md keeps linking the laptop figure's file
-    assert "![Two panels.](fig.png)" in report.render_markdown(blocks)
+    assert "![Two panels.](fig.png)" in render_markdown(blocks)
 
 
 def _communication_records() -> list[dict]:
@@ -74,10 +80,10 @@ def _communication_records() -> list[dict]:
 
 
 def test_pivoted_tables_have_no_empty_header_cell(tmp_path):
-    comm = report.communication_table(_communication_records())
+    comm = communication_table(_communication_records())
     assert comm.columns.name is None
     assert list(comm.columns) == ["n", "observer", "own task", "runs", *mechanism.FEATURES]
-    corr = report.competition_correlation_table([
+    corr = competition_correlation_table([
         {"hidden": 3, "measure": "competition_mean", "against": "S", "r": 0.25,
          "ci": (-0.1, 0.5), "p": 0.2},
         {"hidden": 3, "measure": "competition_w_22", "against": "S", "r": -0.5,
@@ -87,7 +93,7 @@ def test_pivoted_tables_have_no_empty_header_cell(tmp_path):
     pivoted = pd.DataFrame({"n": [2, 2], "feature": ["a", "b"], "v": [1, 2]}).pivot_table(
         index="n", columns="feature", values="v", aggfunc="first").reset_index()
     assert pivoted.columns.name == "feature"  # what pandas leaves: render_html drops it too
-    page = report.render_html([report.Block("table", table=t) for t in (comm, corr, pivoted)],
+    page = render_html([Block("table", table=t) for t in (comm, corr, pivoted)],
                               tmp_path, "t")
     assert page.count("<table") == 3
     assert "<th></th>" not in page and "<th>feature</th>" not in page
@@ -101,7 +107,7 @@ def test_two_panel_figures_stack_in_a_narrow_variant(tmp_path):
     entry = {chsh.c_column(i, j): {"mean": 0.5, "ci": [0.4, 0.6]} for i, j in chsh.PAIRS}
     summary = {n: {**entry, "S": {"mean": 1.5, "ci": [1.2, 1.8]}, "S_product": {"mean": 1.0}}
                for n in ("2", "3")}
-    narrow = plots.draw_both(plots.figure_2b, tmp_path / "fig2b.png", summary)
-    assert report.png_width((tmp_path / "fig2b.png").read_bytes()) == round(9.6 * 130)
+    narrow = draw_both(figure_2b, tmp_path / "fig2b.png", summary)
+    assert png_width((tmp_path / "fig2b.png").read_bytes()) == round(9.6 * 130)
     width, height = struct.unpack(">II", narrow[16:24])
-    assert width == round(plots.NARROW_WIDTH * 130) == 546 and height > width
+    assert width == round(NARROW_WIDTH * 130) == 546 and height > width

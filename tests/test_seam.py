@@ -9,10 +9,14 @@ import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
-from ncnet import chsh, experiments
+from ncnet import chsh
 from ncnet.cli import app
-from ncnet.experiments import lora_summary, toy
-from ncnet.experiments.base import Outputs, TableData, Unit
+from ncnet.engine.registry import REGISTRY
+from ncnet.engine.seam import Outputs, TableData, Unit
+from ncnet.experiments.lora import summary as lora_summary
+from ncnet.experiments.toy import experiment as toy
+from ncnet.stats.outcomes import from_pm_string
+from ncnet.stats.resampling import bootstrap_ci, bootstrap_mean_ci
 
 
 def test_chsh_rows_match_the_formulas():
@@ -46,8 +50,8 @@ def test_lora_rows_use_the_one_builder():
         records.append(lora_summary.model_record(2, i, j, 7, epochs))
     final = lora_summary.final_rows(records, n_boot=50)[0]
     last = lora_summary.epoch_rows(records)[-1]
-    a = [chsh.from_pm_string(r["epochs"][-1]["A"]) for r in records]
-    b = [chsh.from_pm_string(r["epochs"][-1]["B"]) for r in records]
+    a = [from_pm_string(r["epochs"][-1]["A"]) for r in records]
+    b = [from_pm_string(r["epochs"][-1]["B"]) for r in records]
     c = chsh.pair_correlators(a, b)
     assert final["S"] == last["S"] == chsh.chsh_value(c)
     assert {"C22_product", "S_product", "gap_A1", "acc_B2_A1"} <= set(final)
@@ -113,7 +117,7 @@ def test_a_third_experiment_is_a_module_and_a_registry_entry(tmp_path, monkeypat
     Coin.config_type = CoinConfig
     module.Coin = Coin
     monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setitem(experiments.REGISTRY, "coin", f"{module.__name__}:Coin")
+    monkeypatch.setitem(REGISTRY, "coin", f"{module.__name__}:Coin")
     cfg = tmp_path / "coin.toml"
     cfg.write_text("[coin]\nruns = 4\nseed = 3\n")
     result = CliRunner().invoke(app, ["run", str(cfg), "--out", str(tmp_path / "o")])
@@ -128,7 +132,7 @@ def test_a_third_experiment_is_a_module_and_a_registry_entry(tmp_path, monkeypat
 
 
 def test_new_options_at_their_defaults_keep_the_old_hashes():
-    from ncnet.experiments.lora import LoraConfig, lora_hash
+    from ncnet.experiments.lora.experiment import LoraConfig, lora_hash
 
     assert toy.ToyConfig().config_hash() == "cc59f8ce5876"
     assert toy.ToyConfig(chunk_runs=7, device="auto").config_hash() == "cc59f8ce5876"
@@ -142,7 +146,7 @@ def test_shared_bootstrap_index_gives_the_same_intervals():
                             (300, 10_000, 0)):
         for _ in range(3):
             v = rng.normal(size=n)
-            assert chsh.bootstrap_mean_ci(v, n_boot=n_boot, seed=seed) == chsh.bootstrap_ci(
+            assert bootstrap_mean_ci(v, n_boot=n_boot, seed=seed) == bootstrap_ci(
                 v, n_boot=n_boot, seed=seed)
     booleans = rng.random(40) > 0.3
-    assert chsh.bootstrap_mean_ci(booleans) == chsh.bootstrap_ci(booleans)
+    assert bootstrap_mean_ci(booleans) == bootstrap_ci(booleans)

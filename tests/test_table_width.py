@@ -14,10 +14,14 @@ from rich.cells import cell_len
 from rich.console import Console
 from typer.testing import CliRunner
 
-from ncnet import bell_score, cli, cli_bell
 from ncnet.bell import preset, preset_names
+from ncnet.bell import score as bell_score
 from ncnet.cli import app
-from ncnet.experiments import toy, toy_bell
+from ncnet.cli import bell as cli_bell
+from ncnet.cli.common import rich_table
+from ncnet.experiments.toy import bell as toy_bell
+from ncnet.experiments.toy import experiment as toy
+from ncnet.experiments.toy import tables as toy_tables
 
 WIDTH = 80
 runner = CliRunner()
@@ -145,7 +149,7 @@ def test_the_m_task_toy_tables_fit_and_show_the_summary():
     summary = toy.ToyExperiment().summarize(config, "", records).summary
     tables = toy_bell.console_tables(summary)
     assert len(tables) == 3
-    text = rendered(*(cli.rich_table(t) for t in toy.console_tables(summary)))
+    text = rendered(*(rich_table(t) for t in toy_tables.console_tables(summary)))
     body = cells(text)
     for name in config.expression:
         bd = summary["2"]["bell"][name]["bounds"]

@@ -8,24 +8,29 @@ import math
 import numpy as np
 import pytest
 
-from ncnet import chsh, report
-from ncnet.experiments import toy
+from ncnet import chsh
+from ncnet.experiments.toy import experiment as toy
+from ncnet.experiments.toy import summary as toy_summary
+from ncnet.experiments.toy.report import paper_comparison
+from ncnet.stats.resampling import bootstrap_ci
+from ncnet.stats.runs import fraction_ci
+from ncnet.stats.verdicts import MIN_RUNS, Region, verdict
 
-ABOVE_2 = chsh.Region(2.0, math.inf, low_closed=False)
+ABOVE_2 = Region(2.0, math.inf, low_closed=False)
 
 
 @pytest.mark.parametrize(("ci", "region", "expected"), [
     ((2.0, 2.0125), ABOVE_2, "undecided at 50 runs"),  # closed edge on a strict claim
     ((1.7, 2.0), ABOVE_2, "does not reproduce"),  # the same edge from the other side
     ((2.0001, 2.1), ABOVE_2, "agrees"),
-    ((0.9289, 1.0), chsh.Region(0.9289, 1.0), "agrees"),  # closed: the edge supports it
-    ((0.5, 0.9289), chsh.Region(0.9289, 1.0), "undecided at 50 runs"),
-    ((0.3, 0.5), chsh.Region(0.5, 1.0, low_closed=False), "does not reproduce"),
+    ((0.9289, 1.0), Region(0.9289, 1.0), "agrees"),  # closed: the edge supports it
+    ((0.5, 0.9289), Region(0.9289, 1.0), "undecided at 50 runs"),
+    ((0.3, 0.5), Region(0.5, 1.0, low_closed=False), "does not reproduce"),
     ((2.125, 2.125), ABOVE_2, "undecided (zero-width interval) at 50 runs"),
     (None, ABOVE_2, "undecided at 50 runs"),
 ])
 def test_verdict_edges_are_symmetric(ci, region, expected):
-    assert chsh.verdict(ci, region, "50 runs") == expected
+    assert verdict(ci, region, "50 runs") == expected
 
 
 def _rows(n: int, values) -> list[dict]:
@@ -36,9 +41,9 @@ def test_48_runs_at_2_and_2_at_2_125_do_not_agree_with_mean_above_2():
     """S is a multiple of 1/8: the realistic closed-edge case of the audit. The percentile
     bootstrap's interval (2.0, 2.0125) used to read 'agrees' while the t-test gave p = 0.08."""
     s = [2.0] * 48 + [2.125] * 2
-    summary = toy.summarize(_rows(3, s), n_boot=2000)
+    summary = toy_summary.summarize_hidden_sizes(_rows(3, s), n_boot=2000)
     assert summary["3"]["S"]["ci"][0] < 2.0
-    table = report.paper_comparison(summary)
+    table = paper_comparison(summary)
     mean_row = table[table["paper says"].str.contains("mean S > 2")]
     assert mean_row["verdict"].item() == "undecided at 50 runs"
     assert summary["3"]["S_test"]["p_value"] > 0.05
@@ -46,9 +51,9 @@ def test_48_runs_at_2_and_2_at_2_125_do_not_agree_with_mean_above_2():
 
 def test_one_run_decides_nothing():
     rows = _rows(2, [1.0]) + _rows(3, [3.0]) + _rows(4, [2.0])
-    summary = toy.summarize(rows, n_boot=200)
+    summary = toy_summary.summarize_hidden_sizes(rows, n_boot=200)
     assert summary["3"]["S"]["ci"] == [-4.0, 4.0]  # one run: no interval narrower than the range
-    verdicts = report.paper_comparison(summary)["verdict"].tolist()
+    verdicts = paper_comparison(summary)["verdict"].tolist()
     assert len(verdicts) == 7
     assert all(v.startswith("undecided (too few: 1 runs") for v in verdicts), verdicts
 
@@ -59,7 +64,8 @@ def test_two_trained_runs_never_agree(seed):
     no claim reads 'agrees'."""
     config = toy.ToyConfig(hidden=[2, 3, 4], runs=2, epochs=1000, seed=seed, joint=False)
     rows = [r for r in toy.train_pair_runs(config, toy.planned_runs(config))]
-    verdicts = report.paper_comparison(toy.summarize(rows, n_boot=200))["verdict"].tolist()
+    verdicts = paper_comparison(
+        toy_summary.summarize_hidden_sizes(rows, n_boot=200))["verdict"].tolist()
     assert "agrees" not in verdicts, verdicts
 
 
@@ -80,16 +86,16 @@ def test_t_interval_keeps_false_agreement_at_its_level():
     assert float(values @ probs) == pytest.approx(2.0)
     rng = np.random.default_rng(0)
     reps = 4000
-    for n in (chsh.MIN_RUNS, 8, 20):
+    for n in (MIN_RUNS, 8, 20):
         draws = rng.choice(values, size=(reps, n), p=probs)
-        t_agree = sum(chsh.verdict(chsh.mean_s_interval(d), ABOVE_2, f"{n} runs", count=n,
-                                   minimum=chsh.MIN_RUNS) == "agrees" for d in draws)
-        lo, hi = chsh.fraction_ci(t_agree, reps)
+        t_agree = sum(verdict(chsh.mean_s_interval(d), ABOVE_2, f"{n} runs", count=n,
+                                   minimum=MIN_RUNS) == "agrees" for d in draws)
+        lo, hi = fraction_ci(t_agree, reps)
         assert lo <= 0.025, (n, t_agree / reps)
-        if n == chsh.MIN_RUNS:
-            boot = sum(chsh.bootstrap_ci(d, n_boot=400, seed=k)[0] > 2.0
+        if n == MIN_RUNS:
+            boot = sum(bootstrap_ci(d, n_boot=400, seed=k)[0] > 2.0
                        for k, d in enumerate(draws[:1000]))
             assert boot / 1000 > 0.05, boot
     for n in (1, 2, 3, 4):
-        assert chsh.verdict((2.1, 2.2), ABOVE_2, f"{n} runs", count=n,
-                            minimum=chsh.MIN_RUNS).startswith("undecided (too few")
+        assert verdict((2.1, 2.2), ABOVE_2, f"{n} runs", count=n,
+                            minimum=MIN_RUNS).startswith("undecided (too few")

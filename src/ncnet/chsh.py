@@ -18,17 +18,18 @@ gaps together to tell the routes apart.
 
 One code path: S is the ``chsh`` preset of :mod:`ncnet.bell` (:data:`CHSH`), and the item
 statistics (:func:`score_items`, :func:`score_table`, the item tests and intervals) are those
-of :mod:`ncnet.bell_score` on that expression, renamed for CHSH (``S`` for ``V``).  Over runs,
-:func:`test_s_above` and :func:`mean_s_interval` are :func:`ncnet.bell_score.runs_test` and
+of :mod:`ncnet.bell.score` on that expression, renamed for CHSH (``S`` for ``V``).  Over runs,
+:func:`test_s_above` and :func:`mean_s_interval` are :func:`ncnet.bell.score.runs_test` and
 ``runs_interval`` on [-4, 4].  The generic statistics (bootstrap, t and exact intervals, Welch,
-Holm, slopes, verdicts) live in :mod:`ncnet.inference`, outcome checks and strings in
-:mod:`ncnet.outcomes`; their names stay importable from here.
+Holm, slopes, verdicts) live in :mod:`ncnet.stats`, outcome checks and strings in
+:mod:`ncnet.stats.outcomes`: import them from there.
 
 Uncertainty: over runs, a bootstrap or t-interval of the mean and exact (Clopper–Pearson)
 intervals for fractions of runs; over items, the scheme follows the design: when the four pairs
 share test items (item ids), the ids are resampled jointly, because correlators that share
-items covary (:data:`PAIRED_SCHEME`); otherwise pairs are resampled independently
-(:data:`INDEPENDENT_SCHEME`).  Verdicts on claims come from intervals (:func:`verdict`).
+items covary (:data:`ncnet.bell.score.PAIRED_SCHEME`); otherwise pairs are resampled independently
+(:data:`ncnet.bell.score.INDEPENDENT_SCHEME`).  Verdicts on claims come from intervals
+(:func:`ncnet.stats.verdicts.verdict`).
 """
 
 from __future__ import annotations
@@ -40,35 +41,18 @@ from typing import Any
 
 import numpy as np
 
-from ncnet import bell_score
 from ncnet.bell import BellExpression
 from ncnet.bell import preset as _preset
-from ncnet.bell_score import INDEPENDENT_SCHEME, PAIRED_SCHEME, missing_columns
-from ncnet.inference import (
-    FEW_ITEMS,
-    MIN_ITEMS,
-    MIN_RUNS,
-    MIN_SEEDS,
-    Region,
-    bootstrap_ci,
-    bootstrap_mean_ci,
-    bootstrap_mean_cis,
+from ncnet.bell import score as bell_score
+from ncnet.bell.score import INDEPENDENT_SCHEME
+from ncnet.stats.outcomes import as_pm1
+from ncnet.stats.outcomes import fmt_values as _fmt_values
+from ncnet.stats.outcomes import frozen_array as _frozen
+from ncnet.stats.resampling import (
+    CHUNK_ELEMENTS,
     check_level,
-    describe_fraction,
-    fraction_ci,
-    holm,
-    ols_slope,
     percentile_ci,
-    slope_over_seeds,
-    t_interval,
-    verdict,
-    welch_test,
 )
-from ncnet.inference.resampling import CHUNK_ELEMENTS
-from ncnet.inference.runs import stats  # noqa: F401  (chsh.stats: scipy.stats, lazily)
-from ncnet.outcomes import as_pm1, from_pm_string, pm_string, pm_strings
-from ncnet.outcomes import fmt_values as _fmt_values
-from ncnet.outcomes import frozen_array as _frozen
 
 __all__ = [
     "LOCAL_BOUND",
@@ -76,50 +60,27 @@ __all__ = [
     "NO_SIGNALLING_BOUND",
     "CHSH_SIGNS",
     "PAIRS",
-    "as_pm1",
     "correlators",
     "chsh_value",
     "marginals",
     "signalling_gap",
     "product_prediction",
-    "bootstrap_ci",
-    "bootstrap_mean_ci",
-    "bootstrap_mean_cis",
     "test_s_above",
     "item_bootstrap_s",
     "item_z_test",
     "paired_products",
     "paired_z_test",
     "item_interval",
-    "fraction_ci",
-    "describe_fraction",
-    "t_interval",
-    "welch_test",
-    "holm",
-    "ols_slope",
-    "slope_over_seeds",
     "slope_item_bootstrap",
-    "verdict",
-    "Region",
-    "MIN_RUNS",
-    "MIN_SEEDS",
-    "MIN_ITEMS",
-    "FEW_ITEMS",
     "mean_s_interval",
-    "PAIRED_SCHEME",
     "c_column",
     "acc_columns",
     "gap_columns",
-    "INDEPENDENT_SCHEME",
     "CHSH",
     "ChshScore",
-    "missing_columns",
     "pair_correlators",
     "chsh_row",
     "chsh_rows",
-    "pm_string",
-    "pm_strings",
-    "from_pm_string",
     "score_items",
     "score_table",
 ]
@@ -137,7 +98,7 @@ CHSH_SIGNS: np.ndarray = np.array(CHSH.correlators)
 CHSH_SIGNS.setflags(write=False)
 
 #: Setting pairs (i, j) in the order used by the ``*_items`` functions (row-major, as
-#: :func:`ncnet.bell_score.setting_pairs` gives them).
+#: :func:`ncnet.bell.score.setting_pairs` gives them).
 PAIRS: tuple[tuple[int, int], ...] = tuple(bell_score.setting_pairs(2, 2))
 
 
@@ -228,9 +189,9 @@ def test_s_above(values: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
     ``values``: 1-D per-run S values (finite, within [-4, 4]).  Returns ``{"test", "n", "mean",
     "statistic", "p_value", "bound"}``.  ``n < 2``: statistic and p-value NaN.  Zero variance
     (every run at the same S, common since S is discrete): the t statistic does not exist, and
-    p comes from :func:`ncnet.inference.bounded_mean_test` on [-4, 4] instead, whose null law
+    p comes from :func:`ncnet.stats.bounded.bounded_mean_test` on [-4, 4] instead, whose null law
     keeps a spread, so p is never 0 because a variance is 0.  No warnings emitted.  It is
-    :func:`ncnet.bell_score.runs_test` on [-4, 4].
+    :func:`ncnet.bell.score.runs_test` on [-4, 4].
 
     >>> round(test_s_above([2.125, 2.125])["p_value"], 2)
     0.44
@@ -251,8 +212,8 @@ def mean_s_interval(values: Any, level: float = 0.95) -> tuple[float, float]:
     interval (:func:`t_interval`; covers at small n where the percentile bootstrap does not:
     at 2, 3 and 5 runs with true mean 2 the bootstrap put its lower edge above 2 in 23%, 13%
     and 9% of sweeps), and where the runs have no spread (or there is one run), the interval
-    of :func:`ncnet.inference.bounded_mean_interval` on [-4, 4], which is never a point
-    (:func:`ncnet.bell_score.runs_interval` on [-4, 4]).
+    of :func:`ncnet.stats.bounded.bounded_mean_interval` on [-4, 4], which is never a point
+    (:func:`ncnet.bell.score.runs_interval` on [-4, 4]).
 
     >>> mean_s_interval([2.125])
     (-4.0, 4.0)
@@ -324,7 +285,7 @@ def paired_products(
     1-D arrays of item ids, one per product.  Returns None (independent pairs) when ``items``
     is None or no id occurs in two pairs; the aligned matrix when all four pairs hold the same
     ids.  Raises ``ValueError`` for an id repeated within a pair or ids shared by only some
-    pairs (there is then no single item to resample); :func:`ncnet.bell_score.align_by_item`.
+    pairs (there is then no single item to resample); :func:`ncnet.bell.score.align_by_item`.
     """
     if items is None:
         return None
@@ -348,7 +309,7 @@ def item_bootstrap_s(
     items: Sequence[Any] | None = None,
 ) -> tuple[float, float]:
     """Percentile bootstrap CI of S over items (``ci_bootstrap`` of :func:`score_items`;
-    :func:`ncnet.bell_score.item_bootstrap` on :data:`CHSH`).
+    :func:`ncnet.bell.score.item_bootstrap` on :data:`CHSH`).
 
     ``a_items``, ``b_items``: 4 one-dimensional +-1 arrays each, pairs in order (1,1), (1,2),
     (2,1), (2,2), A and B paired by position.  ``items``: optional item ids per pair (see
@@ -373,8 +334,8 @@ def item_z_test(c: Any, n_items: Any, bound: float = LOCAL_BOUND) -> dict[str, A
     """One-sided test of ``S > bound`` for four *independent* pairs (no shared items).
 
     ``c``: correlators (2, 2); ``n_items``: item counts (2, 2).  A score test
-    (:func:`ncnet.bell_score.independent_test` on CHSH, i.e.
-    :func:`ncnet.inference.binomial_sum_test`): ``Var(C_ij) = (1 - C~_ij**2) / N_ij`` with
+    (:func:`ncnet.bell.score.independent_test` on CHSH, i.e.
+    :func:`ncnet.stats.bounded.binomial_sum_test`): ``Var(C_ij) = (1 - C~_ij**2) / N_ij`` with
     ``C~`` the correlators of largest likelihood that have ``S = bound``, so a pair at
     ``C = ±1`` still has variance and p is never 0 from a zero variance; ``z = (S - bound) /
     SE``, ``p = 1 - Phi(z)``.  Its size at S = 2 was 0.044-0.058 at 30-150 items per pair and
@@ -404,7 +365,7 @@ def paired_z_test(paired: Any, bound: float = LOCAL_BOUND) -> dict[str, Any]:
     ``paired``: products ``a*b`` aligned by item, shape ``(4, K)`` in pair order (as from
     :func:`paired_products`).  S is the mean of the per-item sums ``T_k`` in [-4, 4], which are
     independent whatever the covariance of the four correlators; the test is
-    :func:`ncnet.bell_score.paired_test` on them (:func:`ncnet.inference.bounded_mean_test`,
+    :func:`ncnet.bell.score.paired_test` on them (:func:`ncnet.stats.bounded.bounded_mean_test`,
     a likelihood ratio test referred to t with K - 1 df; ``se`` is the standard error under
     the most likely law with mean ``bound``).  Size at S = 2: 0.042-0.057 at K = 30, 60, 150
     (the z-test on sd(T) had 0.06-0.085 at K = 30).  Every T_k = 4 at K = 8 gives p = 0.07,
@@ -526,7 +487,7 @@ def score_items(
 ) -> ChshScore:
     """Score four pair-samples (same input as :func:`item_bootstrap_s`).
 
-    :func:`ncnet.bell_score.score_pairs` on :data:`CHSH`, renamed: with ``items`` ids shared
+    :func:`ncnet.bell.score.score_pairs` on :data:`CHSH`, renamed: with ``items`` ids shared
     by all four pairs, the paired scheme (joint item bootstrap, :func:`paired_z_test`);
     otherwise independent pairs (stratified bootstrap, :func:`item_z_test`).  Raises
     ``ValueError`` naming the pair if a pair is empty, its A and B lengths differ, an id
@@ -569,7 +530,7 @@ def score_table(df: Any, *, n_boot: int = 10_000, level: float = 0.95, seed: int
     same (i, j) are the items of that pair, A and B on the same row paired.  An optional
     ``item`` column names each row's test item: when all four pairs hold the same ids they
     are resampled jointly (paired scheme); ids unique to each pair keep pairs independent.
-    The table is read by :class:`ncnet.bell_score.OutcomeTable` with settings up to 2.
+    The table is read by :class:`ncnet.bell.score.OutcomeTable` with settings up to 2.
     Raises a one-line ``ValueError`` naming the bad value and what is allowed for missing
     columns, settings outside {1, 2}, bad outcome values, a missing pair, missing item ids,
     duplicate (i, j, item) rows, or ids shared by only some pairs.

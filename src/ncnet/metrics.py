@@ -35,8 +35,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ncnet import bell_score, chsh
-from ncnet.extras import require
+from ncnet import chsh
+from ncnet.bell import score as bell_score
+from ncnet.runtime.extras import require
+from ncnet.stats.outcomes import as_pm1
 
 Metric = require("torchmetrics").Metric
 
@@ -51,10 +53,10 @@ DICT_KEYS = ("S", "ci_low", "ci_high", "p_value", "C11", "C12", "C21", "C22")
 
 
 def _outcomes(name: str, x: Any) -> torch.Tensor:
-    """Bool, {0, 1} or {-1, +1} outcomes -> 1-D float64 +-1 on CPU (``chsh.as_pm1`` rules)."""
+    """Bool, {0, 1} or {-1, +1} outcomes -> 1-D float64 +-1 on CPU (``as_pm1`` rules)."""
     arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
     try:
-        pm1 = chsh.as_pm1(arr)
+        pm1 = as_pm1(arr)
     except ValueError as err:
         raise ValueError(f"CHSHScore.update: {name}: {str(err).removeprefix('as_pm1: ')}") from None
     return torch.from_numpy(np.ascontiguousarray(pm1, dtype=np.float64).ravel())
@@ -104,37 +106,10 @@ def _collected(metric: Any, name: str) -> tuple[np.ndarray, ...]:
     return a, b, pair, item
 
 
-class CHSHScore(Metric):
-    """CHSH statistic of paired per-item outcomes of two heads, over the four setting pairs.
-
-    ``update(correct_a, correct_b, i, j, item=None)``:
-
-    - ``correct_a``, ``correct_b``: per-item correctness of Alice's and Bob's heads, any shape
-      (flattened), as bool, {0, 1} or {-1, +1}; A and B of one item at the same position.
-    - ``i``, ``j``: the setting pair, 1 or 2: one int for the whole batch (one pair model per
-      setting) or a tensor with one value per item (one model evaluated under all four).
-    - ``item``: optional integer item ids (one per item). Give them in every update or in
-      none; when given they reach ``chsh.score_items(..., items=...)``, which resamples items
-      shared by the four pairs jointly. An id may occur once per pair between two resets.
-
-    Results (all four pairs must have items by then; computed once per accumulation, cached
-    until the next ``update`` or ``reset``, and gathered across processes under DDP):
-
-    - ``compute()``: S, a 0-dim float64 tensor on the metric's device.
-    - ``score()``: the :class:`ncnet.chsh.ChshScore` that ``chsh.score_items`` returns on the
-      collected items: ``C``, ``S``, ``ci``, ``test`` (of S > 2), ``n_items``,
-      ``acc_a``/``acc_b``, ``gap_a``/``gap_b``, ``c_product`` and ``s_product``.
-    - ``compute_dict(prefix="")``: 0-dim float64 tensors keyed ``S``, ``ci_low``, ``ci_high``
-      (the CI of S at ``level``), ``p_value`` (one-sided test of S > 2) and ``C11``, ``C12``,
-      ``C21``, ``C22``, each key after ``prefix``.
-
-    ``n_boot``, ``level`` and ``seed`` are passed on to the bootstrap. Like every torchmetrics
-    metric, the states pool until ``reset()``: call it after each evaluation (Lightning does
-    for a metric logged with ``self.log(name, metric)``).
-
-    Calling the metric (``forward``) only updates it and returns ``None``: S needs all four
-    pairs, which one batch rarely holds. Memory: four float64 numbers per item.
-    """
+class _PairOutcomes(Metric):
+    """The states and the bookkeeping that :class:`BellScore` and its 2 x 2 case
+    :class:`CHSHScore` share: per item the outcomes A and B, the index of its setting pair
+    (row-major over the m_A x m_B pairs) and, optionally, its id. Not a metric by itself."""
 
     is_differentiable = False
     higher_is_better = None
@@ -144,26 +119,28 @@ class CHSHScore(Metric):
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if int(n_boot) < 1 or not 0.0 < float(level) < 1.0:
-            raise ValueError(f"CHSHScore: need n_boot >= 1 and 0 < level < 1; got n_boot="
-                             f"{n_boot}, level={level}")
+            raise ValueError(f"{type(self).__name__}: need n_boot >= 1 and 0 < level < 1; got "
+                             f"n_boot={n_boot}, level={level}")
         self.n_boot, self.level, self.seed = int(n_boot), float(level), int(seed)
         for name in ("a", "b", "pair", "item"):
             self.add_state(name, default=[], dist_reduce_fx="cat")
         # Every state is float64, so is the empty tensor torchmetrics sends for a rank with no
         # data; gathering then never mixes dtypes across ranks.
         self.set_dtype(torch.float64)
-        self._score: chsh.ChshScore | None = None  # set with compute()'s cached S
+        self._score: Any = None  # set with compute()'s cached score
 
-    def update(self, correct_a: Any, correct_b: Any, i: Any, j: Any, item: Any = None) -> None:
+
+    def _append(self, correct_a: Any, correct_b: Any, pair: torch.Tensor, item: Any) -> None:
+        """Store one batch: outcomes, pair indices ``pair`` (one per item) and ids."""
+        owner = type(self).__name__
         a = _outcomes("correct_a", correct_a)
         b = _outcomes("correct_b", correct_b)
         if a.numel() != b.numel():
-            raise ValueError(f"CHSHScore.update: correct_a has {a.numel()} items but "
+            raise ValueError(f"{owner}.update: correct_a has {a.numel()} items but "
                              f"correct_b has {b.numel()}; A and B are paired by position")
         n = a.numel()
-        pair = 2 * (_setting("i", i, n) - 1) + (_setting("j", j, n) - 1)  # index into PAIRS
         if (item is None) != (len(self.item) == 0) and len(self.a) > 0:
-            raise ValueError("CHSHScore.update: give item ids in every update or in none")
+            raise ValueError(f"{owner}.update: give item ids in every update or in none")
         self.a.append(a.to(self.device))
         self.b.append(b.to(self.device))
         self.pair.append(pair.to(device=self.device, dtype=torch.float64))
@@ -171,36 +148,9 @@ class CHSHScore(Metric):
             ids = np.asarray(item.detach().cpu().numpy() if isinstance(item, torch.Tensor)
                              else item).ravel()
             if ids.dtype.kind not in "iu" or ids.size != n or np.any(np.abs(ids) > _MAX_ITEM_ID):
-                raise ValueError(f"CHSHScore.update: item must hold {n} whole-number ids "
+                raise ValueError(f"{owner}.update: item must hold {n} whole-number ids "
                                  f"(|id| <= 2**53); got {ids.size} of dtype {ids.dtype}")
             self.item.append(torch.from_numpy(ids.astype(np.float64)).to(self.device))
-
-    def compute(self) -> torch.Tensor:
-        """S of the items collected since the last reset, a 0-dim float64 tensor."""
-        a, b, pair, item = _collected(self, "CHSHScore")
-        masks = [pair == k for k in range(len(chsh.PAIRS))]
-        kwargs: dict[str, Any] = {}
-        if item.size:
-            kwargs["items"] = [item[m].astype(np.int64) for m in masks]
-            for ids, p in zip(kwargs["items"], chsh.PAIRS, strict=True):
-                _check_unique_ids(ids, p)
-        self._score = chsh.score_items([a[m] for m in masks], [b[m] for m in masks],
-                                       n_boot=self.n_boot, level=self.level, seed=self.seed,
-                                       **kwargs)
-        return torch.tensor(self._score.S, dtype=torch.float64, device=self.device)
-
-    def score(self) -> chsh.ChshScore:
-        """The full :class:`ncnet.chsh.ChshScore` of the items since the last reset."""
-        self.compute()  # torchmetrics' wrapper: gathered across processes, cached with S
-        assert self._score is not None
-        return self._score
-
-    def compute_dict(self, prefix: str = "") -> dict[str, torch.Tensor]:
-        """S, ``ci_low``, ``ci_high``, ``p_value`` (S > 2) and ``C11`` .. ``C22`` as 0-dim
-        float64 tensors keyed ``prefix + name``, e.g. for Lightning's ``self.log_dict``."""
-        s = self.score()
-        values = [s.S, s.ci[0], s.ci[1], s.test["p_value"], *np.asarray(s.C).ravel()]
-        return self._tensors(prefix, DICT_KEYS, values)
 
     def _tensors(self, prefix: str, keys: Sequence[str],
                  values: Sequence[float]) -> dict[str, torch.Tensor]:
@@ -217,15 +167,15 @@ class CHSHScore(Metric):
         self.update(*args, **kwargs)
 
 
-class BellScore(CHSHScore):
+class BellScore(_PairOutcomes):
     """Any Bell expression's value V on paired per-item outcomes of two heads, over the
-    m_A x m_B setting pairs (:mod:`ncnet.bell_score`); ``CHSHScore`` is its CHSH case and
+    m_A x m_B setting pairs (:mod:`ncnet.bell.score`); ``CHSHScore`` is its CHSH case and
     ``BellScore("chsh")`` gives the same numbers.
 
     ``expression``: a :class:`ncnet.bell.BellExpression`, a preset name or an expression
     file. ``update(correct_a, correct_b, i, j, item=None)`` as for :class:`CHSHScore`, with
     ``i`` in 1..m_A and ``j`` in 1..m_B. ``compute()``: V as a 0-dim float64 tensor;
-    ``score()``: the :class:`ncnet.bell_score.ExpressionScore` (C, CI, test of V > local
+    ``score()``: the :class:`ncnet.bell.score.ExpressionScore` (C, CI, test of V > local
     bound, partner-averaged marginals, signalling spread and gaps); ``compute_dict(prefix)``:
     ``V``, ``ci_low``, ``ci_high``, ``p_value`` and ``C{x}{y}``. Expressions with marginal
     terms need item ids shared by all pairs (the paired scheme). The three bounds are not
@@ -254,9 +204,7 @@ class BellScore(CHSHScore):
         m_a, m_b = self.expression.m_a, self.expression.m_b
         x = _setting("i", i, n, m_a, "BellScore")
         y = _setting("j", j, n, m_b, "BellScore")
-        # CHSHScore's states, with the pair index over the m_A x m_B pairs
-        super().update(correct_a, correct_b, 1, 1, item)
-        self.pair[-1] = (m_b * (x - 1) + (y - 1)).to(device=self.device, dtype=torch.float64)
+        self._append(correct_a, correct_b, m_b * (x - 1) + (y - 1), item)
 
     def compute(self) -> torch.Tensor:
         """V of the items collected since the last reset, a 0-dim float64 tensor."""
@@ -273,8 +221,8 @@ class BellScore(CHSHScore):
             n_boot=self.n_boot, level=self.level, seed=self.seed, with_bounds=False)
         return torch.tensor(self._bell.value, dtype=torch.float64, device=self.device)
 
-    def score(self) -> bell_score.ExpressionScore:  # type: ignore[override]
-        """The full :class:`ncnet.bell_score.ExpressionScore` of the items since the last
+    def score(self) -> bell_score.ExpressionScore:
+        """The full :class:`ncnet.bell.score.ExpressionScore` of the items since the last
         reset."""
         self.compute()
         assert self._bell is not None
@@ -292,3 +240,71 @@ class BellScore(CHSHScore):
     def reset(self) -> None:
         super().reset()
         self._bell = None
+
+
+class CHSHScore(_PairOutcomes):
+    """CHSH statistic of paired per-item outcomes of two heads, over the four setting pairs.
+
+    ``update(correct_a, correct_b, i, j, item=None)``:
+
+    - ``correct_a``, ``correct_b``: per-item correctness of Alice's and Bob's heads, any shape
+      (flattened), as bool, {0, 1} or {-1, +1}; A and B of one item at the same position.
+    - ``i``, ``j``: the setting pair, 1 or 2: one int for the whole batch (one pair model per
+      setting) or a tensor with one value per item (one model evaluated under all four).
+    - ``item``: optional integer item ids (one per item). Give them in every update or in
+      none; when given they reach ``chsh.score_items(..., items=...)``, which resamples items
+      shared by the four pairs jointly. An id may occur once per pair between two resets.
+
+    Results (all four pairs must have items by then; computed once per accumulation, cached
+    until the next ``update`` or ``reset``, and gathered across processes under DDP):
+
+    - ``compute()``: S, a 0-dim float64 tensor on the metric's device.
+    - ``score()``: the :class:`ncnet.chsh.ChshScore` that ``chsh.score_items`` returns on the
+      collected items: ``C``, ``S``, ``ci``, ``test`` (of S > 2), ``n_items``,
+      ``acc_a``/``acc_b``, ``gap_a``/``gap_b``, ``c_product`` and ``s_product``.
+    - ``compute_dict(prefix="")``: 0-dim float64 tensors keyed ``S``, ``ci_low``, ``ci_high``
+      (the CI of S at ``level``), ``p_value`` (one-sided test of S > 2) and ``C11``, ``C12``,
+      ``C21``, ``C22``, each key after ``prefix``.
+
+    ``n_boot``, ``level`` and ``seed`` are passed on to the bootstrap. Like every torchmetrics
+    metric, the states pool until ``reset()``: call it after each evaluation (Lightning does
+    for a metric logged with ``self.log(name, metric)``).
+
+    The CHSH case of :class:`BellScore` (``BellScore("chsh")`` gives the same numbers),
+    with CHSH's names: ``S`` for V, :class:`ncnet.chsh.ChshScore` for the score.
+
+    Calling the metric (``forward``) only updates it and returns ``None``: S needs all four
+    pairs, which one batch rarely holds. Memory: four float64 numbers per item.
+    """
+
+    def update(self, correct_a: Any, correct_b: Any, i: Any, j: Any, item: Any = None) -> None:
+        n = _outcomes("correct_a", correct_a).numel()
+        pair = 2 * (_setting("i", i, n) - 1) + (_setting("j", j, n) - 1)  # index into PAIRS
+        self._append(correct_a, correct_b, pair, item)
+
+    def compute(self) -> torch.Tensor:
+        """S of the items collected since the last reset, a 0-dim float64 tensor."""
+        a, b, pair, item = _collected(self, "CHSHScore")
+        masks = [pair == k for k in range(len(chsh.PAIRS))]
+        kwargs: dict[str, Any] = {}
+        if item.size:
+            kwargs["items"] = [item[m].astype(np.int64) for m in masks]
+            for ids, p in zip(kwargs["items"], chsh.PAIRS, strict=True):
+                _check_unique_ids(ids, p)
+        self._score = chsh.score_items([a[m] for m in masks], [b[m] for m in masks],
+                                       n_boot=self.n_boot, level=self.level, seed=self.seed,
+                                       **kwargs)
+        return torch.tensor(self._score.S, dtype=torch.float64, device=self.device)
+
+    def score(self) -> chsh.ChshScore:
+        """The full :class:`ncnet.chsh.ChshScore` of the items since the last reset."""
+        self.compute()  # torchmetrics' wrapper: gathered across processes, cached with S
+        assert self._score is not None
+        return self._score
+
+    def compute_dict(self, prefix: str = "") -> dict[str, torch.Tensor]:
+        """S, ``ci_low``, ``ci_high``, ``p_value`` (S > 2) and ``C11`` .. ``C22`` as 0-dim
+        float64 tensors keyed ``prefix + name``, e.g. for Lightning's ``self.log_dict``."""
+        s = self.score()
+        values = [s.S, s.ci[0], s.ci[1], s.test["p_value"], *np.asarray(s.C).ravel()]
+        return self._tensors(prefix, DICT_KEYS, values)

@@ -8,7 +8,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def test_importing_the_bell_package_and_its_cli_loads_no_torch_and_no_solver():
-    code = ("import sys, ncnet.bell, ncnet.cli_bell; "
+    code = ("import sys, ncnet.bell, ncnet.cli.bell; "
             "print(sorted(m for m in ('torch', 'clarabel', 'cvxpy', 'scipy.optimize') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

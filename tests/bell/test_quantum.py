@@ -18,7 +18,7 @@ from ncnet.bell import (
     tsirelson_bound,
 )
 from ncnet.bell.quantum import npa_size, npa_words
-from ncnet.extras import MissingExtraError
+from ncnet.runtime.extras import MissingExtraError
 
 pytest.importorskip("clarabel")
 

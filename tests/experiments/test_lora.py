@@ -7,7 +7,7 @@ import pytest
 import torch
 from pydantic import ValidationError
 
-from ncnet.experiments.lora import (
+from ncnet.experiments.lora.experiment import (
     LoraConfig,
     load_checkpoint,
     load_tokenizer,
@@ -73,7 +73,7 @@ def test_pair_end_to_end(tiny_model, tmp_path):
     assert loaded_cfg == cfg
     assert (meta["rank"], meta["i"], meta["j"], meta["seed"], meta["epoch"]) == (2, 1, 1, 7, 2)
     assert count_params(model)[1] == expected_trainable(2, 32, 2)
-    from ncnet.experiments.lora import load_task_data
+    from ncnet.experiments.lora.experiment import load_task_data
 
     tok = load_tokenizer(tiny_model)
     test_a = load_task_data(cfg, "lexicon-sentiment", tok).test

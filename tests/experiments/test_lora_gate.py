@@ -9,9 +9,12 @@ import json
 import numpy as np
 import pytest
 
-from ncnet import chsh, report
-from ncnet.experiments import lora_summary as ls
-from ncnet.experiments.lora import LoraConfig, LoraExperiment
+from ncnet import chsh
+from ncnet.experiments.lora import summary as ls
+from ncnet.experiments.lora.experiment import LoraConfig, LoraExperiment
+from ncnet.experiments.lora.report import _shape_sentence, lora_learnability_blocks
+from ncnet.stats.outcomes import pm_string
+from ncnet.stats.runs import fraction_ci
 
 TASKS = {"A1": "lexicon-sentiment", "A2": "negation", "B1": "bbc-topic", "B2": "contrast"}
 ITEMS = 200
@@ -39,7 +42,7 @@ def _records(ranks, seeds, at_chance=(), acc=None, labels=None):
                 pm = {s: _pm(k[s], rng) for s in roles}
                 epochs = [{"epoch": e, "acc_A": k["A"] / ITEMS, "acc_B": k["B"] / ITEMS,
                            "loss_A": 0.0, "loss_B": 0.0, "train_s": 0.0,
-                           "A": chsh.pm_string(pm["A"]), "B": chsh.pm_string(pm["B"])}
+                           "A": pm_string(pm["A"]), "B": pm_string(pm["B"])}
                           for e in (0, 1)]
                 out.append({"key": ls.model_key(rank, i, j, seed), "rank": rank, "i": i,
                             "j": j, "seed": seed, "epochs": epochs,
@@ -50,10 +53,10 @@ def _records(ranks, seeds, at_chance=(), acc=None, labels=None):
 
 def test_a_task_at_chance_is_named_and_its_cell_leaves_the_trend():
     records = _records([1, 2, 4], [1, 2, 3], at_chance={(1, 1, "A2")})
-    gate = ls.learnability_gate(records, TASKS)
+    gate = ls.rank_seed_gate(records, TASKS)
     assert gate["excluded"] == [[1, 1]]
     (failed,) = gate["did_not_learn"]
-    lo, hi = chsh.fraction_ci(100, ITEMS)
+    lo, hi = fraction_ci(100, ITEMS)
     assert failed["text"] == (
         f"negation did not learn at r = 1, seed 1: accuracy 0.50 [{lo:.2f}, {hi:.2f}] in pair "
         f"(2, 1), 0.50 [{lo:.2f}, {hi:.2f}] in pair (2, 2); chance 0.50")
@@ -73,7 +76,7 @@ def test_a_task_at_chance_is_named_and_its_cell_leaves_the_trend():
     assert trend["ci"] == reference["ci"] and trend["shape"] == reference["shape"]
     assert ls.rank_trend(records, rows, n_boot=300)["seeds"] == 3  # without the gate
 
-    summary = ls.summarize(rows, ls.epoch_rows(records), gate=gate, n_boot=200)
+    summary = ls.summarize_ranks(rows, ls.epoch_rows(records), gate=gate, n_boot=200)
     assert summary["1"]["tasks_learned"] == [False, True, True]
     assert summary["1"]["seed_ids"] == [1, 2, 3]
     assert summary["1"]["did_not_learn"] == [failed] and summary["2"]["did_not_learn"] == []
@@ -82,7 +85,7 @@ def test_a_task_at_chance_is_named_and_its_cell_leaves_the_trend():
     assert "did not learn" in tables[1].title
     assert [row[:4] for row in tables[1].rows] == [["1", "1", "negation (A2)", "(2, 1)"],
                                                    ["1", "1", "negation (A2)", "(2, 2)"]]
-    text = report._shape_sentence(summary, trend)
+    text = _shape_sentence(summary, trend)
     assert "r=1: " in text and "† Left out of every conclusion below" in text
     assert "did not learn there" in text and "r = 1, seed 1 (negation)" in text
     assert "cells where every task learned only" in text
@@ -90,17 +93,17 @@ def test_a_task_at_chance_is_named_and_its_cell_leaves_the_trend():
 
 def test_when_every_task_learned_nothing_is_gated():
     records = _records([1, 2, 4], [1, 2])
-    gate = ls.learnability_gate(records, TASKS)
+    gate = ls.rank_seed_gate(records, TASKS)
     assert gate["excluded"] == [] and gate["did_not_learn"] == []
     assert all(c["learned"] and c["chance_source"] == "stored" for c in gate["cells"])
     rows = ls.final_rows(records, n_boot=200)
     ls.mark_learned(rows, gate)
     assert ls.gated_rank_trend(records, rows, gate, n_boot=300) == ls.rank_trend(
         records, rows, n_boot=300)
-    summary = ls.summarize(rows, ls.epoch_rows(records), gate=gate, n_boot=200)
+    summary = ls.summarize_ranks(rows, ls.epoch_rows(records), gate=gate, n_boot=200)
     assert len(LoraExperiment().console_tables(summary)) == 1
-    assert "did not learn" not in report._shape_sentence(summary, None)
-    (block,) = report.lora_learnability_blocks(gate)
+    assert "did not learn" not in _shape_sentence(summary, None)
+    (block,) = lora_learnability_blocks(gate)
     assert "Every task learned at every rank and seed" in block.text
 
 
@@ -109,7 +112,7 @@ def test_majority_class_chance():
     which is chance. contrast at the same 0.70 on balanced labels did learn."""
     records = _records([1], [1], acc={"B1": 0.7, "B2": 0.7},
                        labels={"B1": [140, 60]})
-    gate = ls.learnability_gate(records, TASKS)
+    gate = ls.rank_seed_gate(records, TASKS)
     assert {f["task"] for f in gate["did_not_learn"]} == {"bbc-topic"}
     (failed,) = gate["did_not_learn"]
     assert "accuracy 0.70" in failed["text"] and failed["text"].endswith("chance 0.70")
@@ -122,7 +125,7 @@ def test_records_without_labels_use_reloaded_counts_or_half():
     records = _records([1], [1], acc={"B1": 0.7}, labels={"B1": [140, 60]})
     for r in records:
         del r["test_labels"]
-    gate = ls.learnability_gate(records, TASKS, {"bbc-topic": [140, 60],
+    gate = ls.rank_seed_gate(records, TASKS, {"bbc-topic": [140, 60],
                                                  "contrast": [150, 51]})  # 201: not this set
     by_task = {c["task"]: c for c in gate["cells"]}
     assert by_task["bbc-topic"]["chance_source"] == "reloaded"
@@ -144,7 +147,7 @@ def test_the_experiment_exports_the_gate(tmp_path):
     assert {"accuracy", "ci", "chance", "learned", "n"} <= set(gate["cells"][0])
     # one rank left: the trend the sweep would have had is undecided, not 'no trend'
     assert doc["rank_trend"]["shape"] == "undecided" and doc["rank_trend"]["ci"] is None
-    text = report._shape_sentence(out.summary, doc["rank_trend"])
+    text = _shape_sentence(out.summary, doc["rank_trend"])
     assert "The trend with rank is undecided" in text and "no trend" not in text
 
 
@@ -156,14 +159,14 @@ def test_shape_sentence_draws_nothing_from_a_gated_smallest_rank():
                 "did_not_learn": [{"seed": 1, "task": t} for t in tasks]}
 
     summary = {"1": entry(0.01, False, ["negation"]), "8": entry(0.01, True)}
-    text = report._shape_sentence(summary, None)
+    text = _shape_sentence(summary, None)
     assert "S > 2 (Holm-adjusted p < 0.05) at r = 8." in text
     assert "r = 1, seed 1 (negation)" in text
     summary = {"1": entry(0.01, False, ["negation"]), "8": entry(0.3, False, ["contrast"])}
     undecided = {"ranks": [], "shape": "undecided", "ci": None, "slope": None,
                  "reason": "too few (rank, seed) cells where every task learned",
                  "excluded": [[1, 1], [8, 1]]}
-    text = report._shape_sentence(summary, undecided)
+    text = _shape_sentence(summary, undecided)
     assert "undecided whether S > 2 at any rank" in text and "S > 2 (Holm" not in text
     assert "which is undecided here: a task did not learn at r = 1." in text
 
@@ -171,5 +174,5 @@ def test_shape_sentence_draws_nothing_from_a_gated_smallest_rank():
 @pytest.mark.parametrize("bad", [{"A1": 0.5}, {"B2": 0.3}])
 def test_any_failing_task_excludes_every_cell_that_trains_it(bad):
     records = _records([1, 2], [1, 2], acc=bad)
-    gate = ls.learnability_gate(records, TASKS)
+    gate = ls.rank_seed_gate(records, TASKS)
     assert gate["excluded"] == [[1, 1], [1, 2], [2, 1], [2, 2]]

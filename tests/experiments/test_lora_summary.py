@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from ncnet import chsh
-from ncnet.experiments import lora_summary as ls
+from ncnet.bell.score import INDEPENDENT_SCHEME, PAIRED_SCHEME
+from ncnet.experiments.lora import summary as ls
+from ncnet.stats.outcomes import as_pm1, pm_string
+from ncnet.stats.runs import fraction_ci, holm, t_interval
 
 
 def _record(rank, i, j, seed, epochs):
@@ -14,7 +17,7 @@ def _record(rank, i, j, seed, epochs):
     return {"key": ls.model_key(rank, i, j, seed), "rank": rank, "i": i, "j": j, "seed": seed,
             "epochs": [{"epoch": e, "acc_A": float((a > 0).mean()), "acc_B": float((b > 0).mean()),
                         "loss_A": 0.0, "loss_B": 0.0, "train_s": 0.0,
-                        "A": chsh.pm_string(a), "B": chsh.pm_string(b)} for e, a, b in epochs]}
+                        "A": pm_string(a), "B": pm_string(b)} for e, a, b in epochs]}
 
 
 def _records(ranks, seeds, items=60, p_fail=None, n_epochs=2, seed=0):
@@ -35,9 +38,9 @@ def _records(ranks, seeds, items=60, p_fail=None, n_epochs=2, seed=0):
 def test_final_rows_use_the_paired_scheme_on_the_shared_index():
     records = _records([1], [1], p_fail={"A1": 0.3, "B1": 0.3, "A2": 0.0, "B2": 0.0})
     (row,) = ls.final_rows(records, n_boot=4000)
-    assert row["S_ci_scheme"] == chsh.PAIRED_SCHEME and row["items"] == 60
+    assert row["S_ci_scheme"] == PAIRED_SCHEME and row["items"] == 60
     a, b = ls._outcomes(ls._complete_groups(records)[(1, 1)], -1)
-    prods = [chsh.as_pm1(x) * chsh.as_pm1(y) for x, y in zip(a, b, strict=True)]
+    prods = [as_pm1(x) * as_pm1(y) for x, y in zip(a, b, strict=True)]
     paired = chsh.paired_products(prods, [np.arange(60)] * 4)
     assert [row["S_ci_lo"], row["S_ci_hi"]] == list(chsh.item_interval(prods, paired))
     # C11, C12 and C21 all fail on the same A1 / B1 items: the joint CI is wider
@@ -52,7 +55,7 @@ def test_unequal_test_sets_fall_back_to_independent_pairs():
             e = r["epochs"][-1]
             e["A"], e["B"] = e["A"][:-5], e["B"][:-5]
     (row,) = ls.final_rows(records, n_boot=200)
-    assert row["S_ci_scheme"] == chsh.INDEPENDENT_SCHEME
+    assert row["S_ci_scheme"] == INDEPENDENT_SCHEME
     assert "S_ci_lo_independent" not in row
 
 
@@ -61,15 +64,15 @@ def test_summary_seeds_holm_and_fraction():
     rows = ls.final_rows(records, n_boot=200)
     for r, bump in zip(rows, [0.0, 0.1, -0.1, 0.2, 0.3, 0.1], strict=True):
         r["S"] += bump  # make the seeds differ
-    summary = ls.summarize(rows, ls.epoch_rows(records))
+    summary = ls.summarize_ranks(rows, ls.epoch_rows(records))
     e = summary["1"]
     s = [r["S"] for r in rows if r["rank"] == 1]
-    assert e["S"]["ci_over_seeds"] == list(chsh.t_interval(s))
-    assert e["fraction_S_above_2_ci"] == list(chsh.fraction_ci(sum(v > 2 for v in s), 3))
+    assert e["S"]["ci_over_seeds"] == list(t_interval(s))
+    assert e["fraction_S_above_2_ci"] == list(fraction_ci(sum(v > 2 for v in s), 3))
     ordered = [r["p_S_above_2"] for r in rows]
-    assert e["S"]["p_S_above_2_holm"] + summary["2"]["S"]["p_S_above_2_holm"] == chsh.holm(
+    assert e["S"]["p_S_above_2_holm"] + summary["2"]["S"]["p_S_above_2_holm"] == holm(
         ordered)
-    one = ls.summarize(rows[:1], ls.epoch_rows(records))
+    one = ls.summarize_ranks(rows[:1], ls.epoch_rows(records))
     assert one["1"]["S"]["ci_over_seeds"] is None
     assert "one seed" in one["1"]["S"]["ci_over_seeds_method"]
 
@@ -98,6 +101,6 @@ def test_rank_trend_by_hand():
 def test_mu_grad_s_spans_the_epochs_run():
     records = _records([1], [1], n_epochs=13)
     rows = ls.final_rows(records, n_boot=100)
-    summary = ls.summarize(rows, ls.epoch_rows(records), slope_window=80)
+    summary = ls.summarize_ranks(rows, ls.epoch_rows(records), slope_window=80)
     assert summary["1"]["mu_grad_S_epochs"] == [0, 12]
     assert summary["1"]["mu_grad_S"] == pytest.approx(0.0)

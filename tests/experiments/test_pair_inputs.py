@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
-from ncnet.experiments.lora import LoraConfig, encode, load_tokenizer, run_pair
+from ncnet.experiments.lora.experiment import LoraConfig, encode, load_tokenizer, run_pair
 
 from ..conftest import TEXT_FIXTURES
 
@@ -72,7 +72,7 @@ def test_single_text_run_is_bitwise_as_before(tiny_bert, monkeypatch):
     """A single-text run is the run without segment ids, bit for bit on this machine: the
     reference is recomputed here with `token_type_ids` dropped from every batch, as `encode`
     did before it kept them."""
-    from ncnet.experiments import lora
+    from ncnet.experiments.lora import experiment as lora
 
     cfg = LoraConfig(model=tiny_bert, data_dir=str(TEXT_FIXTURES / "data"), epochs=2,
                      batch_size=4, lr=5e-3, threads=1, device="cpu", max_len=16)
@@ -103,7 +103,7 @@ def test_single_text_run_is_bitwise_as_before(tiny_bert, monkeypatch):
 
 @pytest.mark.parametrize("task", ["contrast"])
 def test_pair_task_from_files_carries_segments(tiny_bert, task):
-    from ncnet.experiments.lora import load_task_data
+    from ncnet.experiments.lora.experiment import load_task_data
 
     cfg = LoraConfig(model=tiny_bert, data_dir=str(TEXT_FIXTURES / "data"), max_len=32,
                      train_size=8, test_size=8)

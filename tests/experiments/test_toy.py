@@ -2,8 +2,11 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from ncnet import chsh, learnability
-from ncnet.experiments import toy
+from ncnet import chsh
+from ncnet.experiments.toy import experiment as toy
+from ncnet.experiments.toy import summary as toy_summary
+from ncnet.experiments.toy import tables as toy_tables
+from ncnet.stats import learnability
 
 
 def test_pair_rows_on_a_hand_made_run():
@@ -84,7 +87,7 @@ def test_defaults_reproduce_the_shape_of_figure_2():
     than n = 3. (The full 50-run sweep; about 3 s.)"""
     config = toy.ToyConfig(joint=False)
     records = toy.train_pair_runs(config, toy.planned_runs(config))
-    summary = toy.summarize(records, n_boot=2000)
+    summary = toy_summary.summarize_hidden_sizes(records, n_boot=2000)
     mean = {n: summary[n]["S"]["mean"] for n in ("2", "3", "4")}
     assert mean["2"] < 2
     assert summary["3"]["S"]["ci"][0] > 2
@@ -98,18 +101,19 @@ def test_defaults_reproduce_the_shape_of_figure_2():
 def test_untrained_heads_make_every_claim_undecided():
     """At lr 1e-9 the heads stay at their random init: every hidden size is gated, and every
     Figure-2 verdict says which task did not learn."""
-    from ncnet import report
+    from ncnet.experiments.toy.report import paper_comparison
 
     config = toy.ToyConfig(hidden=[2, 3], runs=10, epochs=1, lr=1e-9, joint=False,
                            record_every=0)
-    summary = toy.summarize(toy.train_pair_runs(config, toy.planned_runs(config)), n_boot=200)
+    summary = toy_summary.summarize_hidden_sizes(
+        toy.train_pair_runs(config, toy.planned_runs(config)), n_boot=200)
     for n in ("2", "3"):
         gate = summary[n]["learnability"]
         failed = [h for h in gate["heads"].values() if not h["learned"]]
         assert failed and all(h["ci"][0] <= 0.5 for h in failed)
         assert learnability.unlearned(summary[n]).endswith(f"did not learn at n = {n}")
-    verdicts = report.paper_comparison(summary)["verdict"].tolist()
+    verdicts = paper_comparison(summary)["verdict"].tolist()
     assert len(verdicts) == 5
     assert all(v.startswith("undecided (") and "did not learn at n = " in v for v in verdicts)
-    titles = [t.title for t in toy.console_tables(summary)]
+    titles = [t.title for t in toy_tables.console_tables(summary)]
     assert any("did not learn" in t for t in titles)

@@ -8,10 +8,13 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from ncnet import bell_score, chsh
+from ncnet import chsh
 from ncnet.bell import preset, preset_names
+from ncnet.bell import score as bell_score
 from ncnet.cli import app
-from ncnet.experiments import toy, toy_bell
+from ncnet.experiments.toy import bell as toy_bell
+from ncnet.experiments.toy import experiment as toy
+from ncnet.stats.outcomes import pm_string
 from ncnet.tasks import bits
 
 runner = CliRunner()
@@ -65,7 +68,7 @@ def test_default_run_has_todays_columns_and_spelled_tasks_give_the_same_bytes(tm
 
 
 def _synthetic_record(rng, m_a, m_b, p_joint=None):
-    pm = chsh.pm_string
+    pm = pm_string
     rec = {"outcomes": {f"{x}{y}": {"A": pm(rng.choice([-1, 1], 16)),
                                     "B": pm(rng.choice([-1, 1], 16))}
                         for x in range(1, m_a + 1) for y in range(1, m_b + 1)}}
@@ -108,14 +111,14 @@ def test_three_task_run_columns_and_values(tmp_path):
             assert {f"C{x}{y}", *chsh.acc_columns(x, y)} <= set(frame.columns)
     assert np.array_equal(frame["chsh"], frame["S"])  # CHSH on settings 1, 2
     assert np.array_equal(frame["chsh_joint"], frame["S_joint"])
-    # one run's V against ncnet.bell_score on the stored outcomes (all pairs share the inputs)
+    # one run's V against ncnet.bell.score on the stored outcomes (all pairs share the inputs)
     import json
 
     doc = json.loads((out / "summary.json").read_text())
     entry = doc["by_hidden"]["3"]["bell"]["i3322"]
     assert entry["bounds"]["local"] == 0.0 and entry["runs"] == 2
     assert entry["joint"]["runs_above_local"] == 0
-    from ncnet import store
+    from ncnet.engine import store
 
     with store.Store(out / "results.sqlite") as st:
         rec = next(iter(st.records("toy", doc["config_hash"]).values()))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from ncnet.models.ncnet import (
+from ncnet.models.ncnet_trainer import (
     INITS,
     N_BITS,
     TrainSettings,

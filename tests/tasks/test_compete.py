@@ -7,10 +7,11 @@ import re
 import pandas as pd
 import pytest
 
-from ncnet.tasks.text import get_suite, load_task
+from ncnet.tasks.suites import get_suite
+from ncnet.tasks.text import load_task
 
 pytest.importorskip("vaderSentiment")
-from ncnet.tasks import offline  # noqa: E402
+from ncnet.tasks import offline
 
 EXISTING = ("bbc-topic", "contrast", "contrast-simple", "first-clause", "last-clause",
             "lexicon-sentiment", "negation", "negation-simple")

@@ -7,14 +7,8 @@ import pandas as pd
 import pytest
 
 from ncnet.tasks import text
-from ncnet.tasks.text import (
-    get_suite,
-    get_task,
-    load_local,
-    load_task,
-    mathqa_options,
-    multiple_choice_items,
-)
+from ncnet.tasks.suites import SUITES, get_suite
+from ncnet.tasks.text import get_task, load_local, load_task, mathqa_options, multiple_choice_items
 
 DATA = Path(__file__).parents[1] / "fixtures" / "text" / "data"
 
@@ -30,7 +24,7 @@ def test_suites():
         "bbc-topic",
         "contrast",
     )
-    for suite in text.SUITES.values():
+    for suite in SUITES.values():
         assert all(t in text.TASKS for t in suite.tasks)
 
 
@@ -201,7 +195,7 @@ def test_clause_pair_labels_read_the_right_clause_and_are_independent():
 
 
 def test_clause_suite_is_registered():
-    from ncnet.tasks.text import get_suite
+    from ncnet.tasks.suites import get_suite
 
     suite = get_suite("offline-clauses")
     assert suite.tasks == ("lexicon-sentiment", "first-clause", "bbc-topic", "last-clause")

@@ -13,12 +13,7 @@ for correlator-only expressions; NPA upper bounds otherwise; needs ``pip install
 """
 
 from ncnet.bell.errors import BellInputError, SolverError
-from ncnet.bell.expression import (
-    BellBounds,
-    BellExpression,
-    cg_to_fc,
-    partner_averaged_marginals,
-)
+from ncnet.bell.expression import BellBounds, BellExpression, cg_to_fc, partner_averaged_marginals
 from ncnet.bell.files import expression_from_mapping, load_expression, resolve_expression
 from ncnet.bell.local import MAX_ENUMERATED_SETTINGS, LocalBound, local_bound
 from ncnet.bell.nosignalling import (

@@ -30,7 +30,7 @@ from ncnet.bell.errors import BellInputError
 from ncnet.bell.local import LocalBound, local_bound
 from ncnet.bell.nosignalling import NoSignallingBound, no_signalling_bound
 from ncnet.bell.quantum import DEFAULT_NPA_LEVEL, NpaLevel, QuantumBound, quantum_bound
-from ncnet.outcomes import frozen_array as _frozen
+from ncnet.stats.outcomes import frozen_array as _frozen
 
 
 def cg_to_fc(cg: Any) -> np.ndarray:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ncnet.bell.errors import BellInputError, SolverError
-from ncnet.extras import require
+from ncnet.runtime.extras import require
 
 #: Clarabel's stopping tolerances (gap and feasibility; its defaults).
 TOLERANCE = 1e-8

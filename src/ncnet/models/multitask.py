@@ -22,8 +22,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from ncnet.extras import require
-from ncnet.hub import hub_allowed, hub_offline  # noqa: F401  (moved to ncnet.hub)
+from ncnet.runtime.extras import require
+from ncnet.runtime.hub import hub_offline
 
 Pooling = Literal["mean", "cls", "pooler"]
 

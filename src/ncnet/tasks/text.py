@@ -28,10 +28,9 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from ncnet.extras import require
-from ncnet.hub import hub_off, hub_offline, hub_switch
+from ncnet.runtime.extras import require
+from ncnet.runtime.hub import hub_off, hub_offline, hub_switch
 from ncnet.tasks import offline
-from ncnet.tasks.suites import SUITES, Suite, get_suite  # noqa: F401  (re-exported)
 
 SPLITS = ("train", "test")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -108,7 +107,7 @@ def unreachable_hub_tasks(names: tuple[str, ...] | list[str],
                           data_dir: str | Path | None = None,
                           cache_dir: str | Path | None = None) -> list[str]:
     """The hub tasks among ``names`` that certainly cannot load here, found in milliseconds
-    with no data stack imported: the hub is off (:func:`ncnet.hub.hub_off`) and the task has
+    with no data stack imported: the hub is off (:func:`ncnet.runtime.hub.hub_off`) and the task has
     no folder in ``data_dir``, no split cached by ncnet, no entry in the datasets cache
     (``cache_dir``/hf-datasets) and none in the Hugging Face hub cache. Unregistered names
     and any task with some cached trace are left to :func:`load_task`, which can still fail.
