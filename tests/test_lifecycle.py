@@ -215,7 +215,7 @@ def test_kept_sigterm_handler_undoes_a_replacement():
     assert signal.getsignal(signal.SIGTERM) is before
 
 
-CHILD = ("import sys, time\nfrom ncnet import lifecycle\n"
+CHILD = ("import sys, time\nfrom ncnet.engine import lifecycle\n"
          "lifecycle.die_with_parent(int(sys.argv[1]), poll=0.2, kernel=sys.argv[2] == '1')\n"
          "print('armed', flush=True)\ntime.sleep(60)\n")
 PARENT = ("import os, subprocess, sys\n"
@@ -239,7 +239,7 @@ def test_a_worker_dies_with_its_parent(kernel, marker):
 
 @linux_only
 def test_a_worker_whose_parent_is_gone_already_exits_at_once(marker):
-    code = "from ncnet import lifecycle\nlifecycle.die_with_parent(1)\nimport time\ntime.sleep(60)"
+    code = "from ncnet.engine import lifecycle\nlifecycle.die_with_parent(1)\nimport time\ntime.sleep(60)"
     child = subprocess.run([sys.executable, "-c", code], env=child_env(**{MARK: marker}),
                            timeout=30)
     assert child.returncode == 1
@@ -276,7 +276,7 @@ SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 TREE = ("import subprocess, sys, time\n"
         "grandchild = subprocess.Popen(" + repr(SLEEPER) + ")\n"
         "print(grandchild.pid, flush=True)\ntime.sleep(60)\n")
-REAPED_PARENT = ("import subprocess, sys, time\nfrom ncnet import lifecycle\n"
+REAPED_PARENT = ("import subprocess, sys, time\nfrom ncnet.engine import lifecycle\n"
                  "reaper = lifecycle.Reaper()\nwith reaper.new_children():\n"
                  "    child = subprocess.Popen([sys.executable, '-c', sys.argv[1]], "
                  "stdout=subprocess.PIPE)\n"

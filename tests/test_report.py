@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from ncnet import chsh
@@ -8,6 +7,7 @@ from ncnet.experiments.toy import summary as toy_summary
 from ncnet.experiments.toy import tables as toy_tables
 from ncnet.experiments.toy.report import paper_comparison, toy_learnability_blocks
 from ncnet.report.render import render_markdown
+from ncnet.report.table import Table
 from ncnet.stats.runs import fraction_ci, holm, t_interval
 
 
@@ -43,8 +43,8 @@ def test_paper_comparison_all_claims_supported():
             + _rows(3, [2.5] * 450 + [3.5] * 50)  # all above 2, 10% at 3.5
             + _rows(4, list(np.linspace(1.95, 2.05, 500))))  # mean 2.0, CI inside 2 ± 0.1
     table = paper_comparison(toy_summary.summarize_hidden_sizes(rows, n_boot=500))
-    assert isinstance(table, pd.DataFrame)
-    assert table["verdict"].tolist() == ["agrees"] * 7
+    assert isinstance(table, Table)
+    assert table.column("verdict") == ["agrees"] * 7
 
 
 def test_paper_comparison_all_claims_contradicted():
@@ -52,7 +52,7 @@ def test_paper_comparison_all_claims_contradicted():
             + _rows(3, [1.9] * 500)  # none above 2, none near 3.5, mean below 2
             + _rows(4, list(np.linspace(2.4, 2.6, 500))))  # n = 4 above n = 3 and far from 2
     verdicts = paper_comparison(
-        toy_summary.summarize_hidden_sizes(rows, n_boot=500))["verdict"].tolist()
+        toy_summary.summarize_hidden_sizes(rows, n_boot=500)).column("verdict")
     assert verdicts == ["does not reproduce", "does not reproduce", "does not reproduce",
                         "does not reproduce", "does not reproduce", "does not reproduce",
                         "does not reproduce"]
@@ -62,12 +62,12 @@ def test_paper_comparison_undecided_with_few_runs():
     rows = (_rows(2, [1.0, 1.75, 1.0, 1.75]) + _rows(3, [2.5, 1.5, 2.5, 2.0])
             + _rows(4, [1.9, 2.2, 2.0, 2.1]))
     verdicts = paper_comparison(
-        toy_summary.summarize_hidden_sizes(rows, n_boot=500))["verdict"].tolist()
+        toy_summary.summarize_hidden_sizes(rows, n_boot=500)).column("verdict")
     assert verdicts == ["undecided (too few: 4 runs, at least 5 needed)"] * 7
     rows = (_rows(2, [1.0, 1.75] * 4) + _rows(3, [2.5, 1.5, 2.5, 2.0] * 2)
             + _rows(4, [1.9, 2.2, 2.0, 2.1] * 2))
     verdicts = paper_comparison(
-        toy_summary.summarize_hidden_sizes(rows, n_boot=500))["verdict"].tolist()
+        toy_summary.summarize_hidden_sizes(rows, n_boot=500)).column("verdict")
     assert verdicts[0] == "undecided at 8 runs"
     assert verdicts[-1] == "undecided at 8 runs"
 
@@ -75,7 +75,7 @@ def test_paper_comparison_undecided_with_few_runs():
 def test_paper_comparison_prints_open_and_closed_edges():
     rows = _rows(2, [1.0] * 10) + _rows(3, [2.5] * 10) + _rows(4, [2.0] * 10)
     table = paper_comparison(toy_summary.summarize_hidden_sizes(rows, n_boot=200))
-    readings = dict(zip(table["paper says"], table["reading"], strict=True))
+    readings = dict(zip(table.column("paper says"), table.column("reading"), strict=True))
     assert readings["n = 3: mean S > 2 (the local bound is passed)"] == "mean S in (2, ∞)"
     assert readings["n = 3: S > 2 in all 50 runs"].startswith("P(S > 2) in [0.9289, 1]")
     assert readings["n = 2: most of 50 runs have S < 1.5"] == "P(S < 1.5) in (0.5, 1]"
@@ -123,12 +123,12 @@ def test_paper_comparison_is_undecided_where_a_task_did_not_learn():
         list(t_interval(alpha2)), abs=1e-12)
     assert summary["2"]["learnability"]["did_not_learn"] == []
     assert summary["2"]["learnability"]["runs_with_a_head_at_chance"] == 300
-    verdicts = paper_comparison(summary)["verdict"].tolist()
+    verdicts = paper_comparison(summary).column("verdict")
     reason = "undecided (α2 (X1 xor X2) did not learn at n = 4)"
     assert verdicts == ["agrees"] * 5 + [reason, reason]
     blocks = toy_learnability_blocks(summary)
     assert "α2 (X1 xor X2) did not learn at n = 4: mean accuracy 0.50" in blocks[1].text
-    assert blocks[0].table["runs with a head ≤ chance"].tolist() == [
+    assert blocks[0].table.column("runs with a head ≤ chance") == [
         "300 of 500", "0 of 500", "250 of 500"]
 
 
@@ -144,7 +144,7 @@ def test_toy_learnability_blocks_name_the_unlearned_tasks_only_when_gated():
     stuck = _learning_rows(2, [1.0] * 20, [0.5] * 20)
     summary = toy_summary.summarize_hidden_sizes(learned + stuck, n_boot=100)
     table, text = toy_learnability_blocks(summary)
-    assert table.table["tasks not learned"].tolist() == ["α2", "—"]
+    assert table.table.column("tasks not learned") == ["α2", "—"]
     assert "did not learn" in text.text and "n = 2" in text.text
     clean = toy_learnability_blocks(toy_summary.summarize_hidden_sizes(learned, n_boot=100))
     assert "did not learn" not in render_markdown(clean)

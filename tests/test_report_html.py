@@ -14,6 +14,7 @@ from ncnet.experiments.toy.figures import figure_2b
 from ncnet.experiments.toy.report import communication_table
 from ncnet.report.figures import NARROW_WIDTH, draw_both
 from ncnet.report.render import Block, narrow_breakpoint, png_width, render_html, render_markdown
+from ncnet.report.table import Table
 from ncnet.studies import mechanism
 from ncnet.studies.competition_report import competition_correlation_table
 
@@ -81,19 +82,17 @@ def _communication_records() -> list[dict]:
 
 def test_pivoted_tables_have_no_empty_header_cell(tmp_path):
     comm = communication_table(_communication_records())
-    assert comm.columns.name is None
     assert list(comm.columns) == ["n", "observer", "own task", "runs", *mechanism.FEATURES]
     corr = competition_correlation_table([
         {"hidden": 3, "measure": "competition_mean", "against": "S", "r": 0.25,
          "ci": (-0.1, 0.5), "p": 0.2},
         {"hidden": 3, "measure": "competition_w_22", "against": "S", "r": -0.5,
          "ci": (-0.8, -0.1), "p": 0.01}])
-    assert corr.columns.name is None
     assert list(corr.columns) == ["n", "competition_mean vs S", "competition_w_22 vs S"]
     pivoted = pd.DataFrame({"n": [2, 2], "feature": ["a", "b"], "v": [1, 2]}).pivot_table(
         index="n", columns="feature", values="v", aggfunc="first").reset_index()
-    assert pivoted.columns.name == "feature"  # what pandas leaves: render_html drops it too
-    page = render_html([Block("table", table=t) for t in (comm, corr, pivoted)],
+    assert pivoted.columns.name == "feature"  # what pandas leaves: Table.from_frame drops it
+    page = render_html([Block("table", table=t) for t in (comm, corr, Table.from_frame(pivoted))],
                               tmp_path, "t")
     assert page.count("<table") == 3
     assert "<th></th>" not in page and "<th>feature</th>" not in page

@@ -2,7 +2,8 @@ import sqlite3
 
 import pytest
 
-from ncnet.engine.store import Store, StoreError, export_tables, records_frame, strict_json
+from ncnet.engine.store import Store, StoreError, export_tables, records_frame
+from ncnet.report.format import strict_json
 
 
 def test_put_and_read_back(tmp_path):

@@ -44,8 +44,9 @@ def test_48_runs_at_2_and_2_at_2_125_do_not_agree_with_mean_above_2():
     summary = toy_summary.summarize_hidden_sizes(_rows(3, s), n_boot=2000)
     assert summary["3"]["S"]["ci"][0] < 2.0
     table = paper_comparison(summary)
-    mean_row = table[table["paper says"].str.contains("mean S > 2")]
-    assert mean_row["verdict"].item() == "undecided at 50 runs"
+    (mean_verdict,) = [v for claim, v in zip(table.column("paper says"), table.column("verdict"),
+                                            strict=True) if "mean S > 2" in claim]
+    assert mean_verdict == "undecided at 50 runs"
     assert summary["3"]["S_test"]["p_value"] > 0.05
 
 
@@ -53,7 +54,7 @@ def test_one_run_decides_nothing():
     rows = _rows(2, [1.0]) + _rows(3, [3.0]) + _rows(4, [2.0])
     summary = toy_summary.summarize_hidden_sizes(rows, n_boot=200)
     assert summary["3"]["S"]["ci"] == [-4.0, 4.0]  # one run: no interval narrower than the range
-    verdicts = paper_comparison(summary)["verdict"].tolist()
+    verdicts = paper_comparison(summary).column("verdict")
     assert len(verdicts) == 7
     assert all(v.startswith("undecided (too few: 1 runs") for v in verdicts), verdicts
 
@@ -65,7 +66,7 @@ def test_two_trained_runs_never_agree(seed):
     config = toy.ToyConfig(hidden=[2, 3, 4], runs=2, epochs=1000, seed=seed, joint=False)
     rows = [r for r in toy.train_pair_runs(config, toy.planned_runs(config))]
     verdicts = paper_comparison(
-        toy_summary.summarize_hidden_sizes(rows, n_boot=200))["verdict"].tolist()
+        toy_summary.summarize_hidden_sizes(rows, n_boot=200)).column("verdict")
     assert "agrees" not in verdicts, verdicts
 
 

@@ -112,7 +112,7 @@ def test_untrained_heads_make_every_claim_undecided():
         failed = [h for h in gate["heads"].values() if not h["learned"]]
         assert failed and all(h["ci"][0] <= 0.5 for h in failed)
         assert learnability.unlearned(summary[n]).endswith(f"did not learn at n = {n}")
-    verdicts = paper_comparison(summary)["verdict"].tolist()
+    verdicts = paper_comparison(summary).column("verdict")
     assert len(verdicts) == 5
     assert all(v.startswith("undecided (") and "did not learn at n = " in v for v in verdicts)
     titles = [t.title for t in toy_tables.console_tables(summary)]

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ncnet.cli.common import UserError, console, err_console, examples, guarded, rich_table
+from ncnet.cli.common import UserError, console, err_console, examples, guarded
 from ncnet.cli.train import traced_rerun
 
 REPORT_EXAMPLES = examples("ncnet report runs/fig2", "ncnet report runs/lora")
@@ -40,7 +40,7 @@ def report(
     result = sweep.export(experiment, config, digest, records, Path(out))
     if not result.rows:
         raise UserError(f"{out} holds no finished results of its latest sweep yet")
-    console.print(*(rich_table(t) for t in experiment.console_tables(result.summary)))
+    console.print(*(t.to_rich() for t in experiment.console_tables(result.summary)))
     written = experiment.write_report(Path(out), config, result)
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
 
@@ -97,7 +97,7 @@ def analyze(
             raise UserError(f"{out}: {err}") from None
     _, metric_tables, metric_files = metric_section(out, experiment, config, digest, records,
                                                     n_boot, cells)
-    console.print(*(rich_table(t) for t in metric_tables))
+    console.print(*(t.to_rich() for t in metric_tables))
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in metric_files)}")
     if resource == "epochs":
         return
@@ -136,8 +136,8 @@ def analyze(
 
 def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
     """Competition of each traced LoRA pair model per (rank, seed), beside S and the gaps."""
-    from ncnet.engine.store import strict_json
     from ncnet.experiments.lora.summary import final_rows
+    from ncnet.report.format import strict_json
     from ncnet.studies.competition import lora_competition
 
     result = lora_competition(records, final_rows(records))

@@ -284,7 +284,7 @@ def print_scores(scores: list[Any], json_out: bool) -> None:
             err_console.print(escape(f"warning: {d['expression']}: {d['warning']}"),
                               highlight=False, soft_wrap=True)
     if json_out:
-        from ncnet.engine.store import strict_json
+        from ncnet.report.format import strict_json
 
         typer.echo(json.dumps(strict_json(dicts), indent=2))
         return

@@ -14,7 +14,6 @@ from ncnet.cli.common import (
     examples,
     guarded,
     parse_ints,
-    rich_table,
     toy_config_from,
     validated,
 )
@@ -96,7 +95,7 @@ def bench_toy_command(
         from ncnet.experiments.toy.bench import MTASK_TASKS, bench_mtask, mtask_table
 
         with console.status(f"timing the toy sweep with {','.join(MTASK_TASKS)} a side ..."):
-            console.print(rich_table(mtask_table(bench_mtask(config), config.epochs)))
+            console.print(mtask_table(bench_mtask(config), config.epochs).to_rich())
     if whole:
         total = sum(phases.values())
         t = Table(title="whole `ncnet toy` run (joint control on, report written), this process")

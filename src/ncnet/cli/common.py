@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
 # ---- help that teaches: no "<bool>" after flags, real examples under each command
 
@@ -119,18 +118,6 @@ def progress_bar() -> Progress:
         console=err_console,
         transient=False,
     )
-
-
-def rich_table(data: Any) -> Table:
-    """A terminal table from an experiment's plain :class:`~ncnet.engine.seam.TableData`."""
-    table = Table(title=data.title)
-    for col in data.columns:
-        table.add_column(col, justify="right")
-    for row in data.rows:
-        table.add_row(*row)
-    if data.caption:
-        table.caption = data.caption
-    return table
 
 
 def toy_config_from(values: dict[str, Any], source: str = "option"):

@@ -123,7 +123,7 @@ def score(
     if data["warning"]:
         err_console.print(f"warning: {data['warning']}", highlight=False, soft_wrap=True)
     if json_out:
-        from ncnet.engine.store import strict_json
+        from ncnet.report.format import strict_json
 
         sys.stdout.write(json.dumps(strict_json(data), indent=2) + "\n")
         return

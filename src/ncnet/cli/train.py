@@ -20,7 +20,6 @@ from ncnet.cli.common import (
     guarded,
     parse_ints,
     progress_pace,
-    rich_table,
     sweep_progress,
     toy_config_from,
     validated,
@@ -122,7 +121,7 @@ def run_and_report(experiment: Any, config: Any, out: Path, report: bool,
     if not result.rows:
         console.print("nothing complete yet")
         return
-    console.print(*(rich_table(t) for t in experiment.console_tables(result.summary)))
+    console.print(*(t.to_rich() for t in experiment.console_tables(result.summary)))
     written = ["results.csv", "results.parquet", *result.tables, "summary.json",
                "results.sqlite"]
     if report:

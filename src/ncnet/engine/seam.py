@@ -16,8 +16,10 @@ An experiment is an object with
   ``key``; files to write beside the store go under :data:`FILES`, as relative path -> bytes);
 - ``collect(config, stored)``: the records the config asks for, from the stored ones;
 - ``summarize(config, digest, records)``: an :class:`Outputs` (rows, summary, extra tables);
-- presentation: ``headline(result)``, ``console_tables(summary)`` (plain strings) and
-  ``write_report(out, config, result)``.
+- presentation: ``headline(result)``, ``console_tables(summary)`` (a list of
+  :class:`ncnet.report.table.Table`) and ``write_report(out, config, result)``;
+- optionally ``metric_cells(config, digest, records)``: the cells of 'S as a metric'
+  (:mod:`ncnet.studies.s_metric`) and notes, for ``ncnet analyze``.
 
 Adding an experiment is one module with such an object plus one entry in
 ``ncnet.engine.registry.REGISTRY``.
@@ -29,6 +31,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
+
+from ncnet.report.table import Table
 
 FILES = "_files"
 """Record field with files to write under the output directory: {relative path: bytes}. The
@@ -56,16 +60,6 @@ class Outputs:
     summary: dict[str, Any]
     doc: dict[str, Any]
     tables: dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]] = field(default_factory=dict)
-
-
-@dataclass
-class TableData:
-    """A table for the terminal, as plain strings."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    caption: str = ""
 
 
 class Progress:
@@ -113,6 +107,6 @@ class Experiment(Protocol):
 
     def headline(self, result: Any) -> str: ...
 
-    def console_tables(self, summary: dict[str, Any]) -> list[TableData]: ...
+    def console_tables(self, summary: dict[str, Any]) -> list[Table]: ...
 
     def write_report(self, out: Path, config: Any, result: Any) -> list[str]: ...

@@ -8,12 +8,13 @@ call with the same config skips them. Nothing is ever deleted or overwritten by 
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ncnet.report.format import strict_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,17 +172,6 @@ def records_frame(records: Sequence[dict[str, Any]], id_columns: Sequence[str]) 
         return pd.DataFrame(columns=list(id_columns))
     first = [c for c in id_columns if c in frame.columns]
     return frame[first + [c for c in frame.columns if c not in first]]
-
-
-def strict_json(obj: Any) -> Any:
-    """``obj`` with NaN and infinities replaced by None, so the JSON is strict."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: strict_json(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [strict_json(v) for v in obj]
-    return obj
 
 
 def export_tables(

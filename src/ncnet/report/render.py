@@ -17,14 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+from ncnet.report.table import Table
 
 
 @dataclass
 class Block:
     kind: str  # "h1" | "h2" | "p" | "table" | "img"
     text: str = ""
-    table: pd.DataFrame | None = None
+    table: Table | None = None
     path: str = ""
 
 
@@ -44,7 +44,7 @@ def render_markdown(blocks: Sequence[Block]) -> str:
         elif b.kind == "p":
             parts.append(b.text)
         elif b.kind == "table" and b.table is not None:
-            parts.append(b.table.to_markdown(index=False))
+            parts.append(b.table.to_markdown())
         elif b.kind == "img":
             parts.append(f"![{b.text}]({b.path})\n\n*{b.text}*")
     return "\n\n".join(parts) + "\n"
@@ -82,9 +82,7 @@ def render_html(blocks: Sequence[Block], root: Path, title: str,
         elif b.kind == "p":
             body.append(f"<p>{_inline_html(b.text)}</p>")
         elif b.kind == "table" and b.table is not None:
-            # a pivoted frame's columns.name would render as an extra, empty-bodied column
-            table = b.table.rename_axis(columns=None).to_html(index=False, border=0,
-                                                              classes="t", escape=True)
+            table = b.table.to_html()
             body.append(f'<div class="scroll">{table}</div>')  # wide tables scroll, not the page
         elif b.kind == "img":
             wide = (root / b.path).read_bytes()

@@ -17,9 +17,10 @@ from ncnet import chsh
 from ncnet.report.figures import NARROW_WIDTH, PAIR_COLOURS, Target, wrap_title
 from ncnet.report.format import format_p
 from ncnet.report.render import Block, render_markdown
+from ncnet.report.table import Table
 
 
-def competition_scan_table(scan: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def competition_scan_table(scan: Sequence[dict[str, Any]]) -> Table:
     """One row per hidden size: S with CI, S_product, joint S, the XOR gaps and the
     competition indices (plain and gradient-weighted) of the four pair models."""
     rows = []
@@ -37,21 +38,21 @@ def competition_scan_table(scan: Sequence[dict[str, Any]]) -> pd.DataFrame:
                 row[f"{label} (2,2) excess [CI]"] = (f"{r[f'{name}_excess_22']:+.3f} "
                                                       f"[{lo:+.3f}, {hi:+.3f}]")
         rows.append(row)
-    return pd.DataFrame(rows)
+    return Table.from_records(rows)
 
 
-def competition_correlation_table(correlations: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def competition_correlation_table(correlations: Sequence[dict[str, Any]]) -> Table:
     """Spearman ρ with its bootstrap CI and p, per hidden size (rows) and measure (columns);
     '—' where S or the gap is the same in all but a few runs."""
     frame = pd.DataFrame(correlations)
     if frame.empty:
-        return frame
+        return Table()
     frame["cell"] = [("—" if r != r else f"{r:+.2f} [{lo:+.2f}, {hi:+.2f}] p={format_p(p)}")
                      for r, (lo, hi), p in zip(frame.r, frame.ci, frame.p, strict=True)]
     frame["column"] = frame.measure + " vs " + frame.against
     wide = frame.pivot_table(index="hidden", columns="column", values="cell", aggfunc="first",
                              sort=False)
-    return wide.reset_index().rename(columns={"hidden": "n"}).rename_axis(columns=None)
+    return Table.from_frame(wide.reset_index().rename(columns={"hidden": "n"}))
 
 
 def competition_verdict(scan: Sequence[dict[str, Any]],
@@ -131,7 +132,7 @@ def write_competition_report(out: str | Path, records: Sequence[dict[str, Any]],
     runs of ``records``; returns (scan rows, correlation rows, file names)."""
     import json
 
-    from ncnet.engine.store import strict_json
+    from ncnet.report.format import strict_json
     from ncnet.studies import competition
 
     path = Path(out)

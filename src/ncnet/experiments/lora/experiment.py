@@ -744,13 +744,13 @@ class LoraExperiment:
                 f"{result.complete_before} already in the store (config {result.config_hash})")
 
     def console_tables(self, summary: dict[str, Any]) -> list:
-        from ncnet.engine.seam import TableData
         from ncnet.report.format import format_p
+        from ncnet.report.table import Table
 
-        t = TableData("CHSH S per LoRA rank (four pair models per rank and seed)",
+        t = Table("CHSH S per LoRA rank (four pair models per rank and seed)",
                       ["rank", "seeds", "mean S", "CI seeds (t)", "CI items", "p Holm",
                        "S indep.", "tasks learned"], [])
-        failed = TableData("tasks that did not learn: their (rank, seed) cells are left out "
+        failed = Table("tasks that did not learn: their (rank, seed) cells are left out "
                            "of the trend and the S > 2 conclusions",
                            ["rank", "seed", "task", "pair", "accuracy [95% CI]", "chance"], [])
         for r, e in summary.items():

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ncnet import chsh
 from ncnet.experiments.lora.figures import figure_3, figure_4, figure_5
@@ -19,13 +18,14 @@ from ncnet.paper import PAPER_MU_GRAD_S_EPOCHS, PAPER_MU_GRAD_S_R1, PAPER_TABLE2
 from ncnet.report.figures import draw_both
 from ncnet.report.format import format_p
 from ncnet.report.render import Block, write_report
+from ncnet.report.table import Table
 
 
 def _interval(ci: Sequence[float] | None, digits: int = 3) -> str:
     return "—" if ci is None else f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
 
 
-def lora_rank_table(summary: dict[str, Any], paper: dict[int, float] | None) -> pd.DataFrame:
+def lora_rank_table(summary: dict[str, Any], paper: dict[int, float] | None) -> Table:
     """S per rank: mean over seeds with its t-interval, each seed's paired-item CI (and the
     independent-pairs CI it replaces), Holm-adjusted p of S > 2, S_product, μ∇S."""
     rows = []
@@ -52,7 +52,7 @@ def lora_rank_table(summary: dict[str, Any], paper: dict[int, float] | None) -> 
         if paper:
             row["paper S"] = paper.get(int(r), "—")
         rows.append(row)
-    return pd.DataFrame(rows)
+    return Table.from_records(rows)
 
 
 def lora_learnability_blocks(gate: dict[str, Any] | None) -> list[Block]:
@@ -70,7 +70,7 @@ def lora_learnability_blocks(gate: dict[str, Any] | None) -> list[Block]:
     if not failed:
         return [Block("p", rule + "Every task learned at every rank and seed, so every "
                               "cell counts in the conclusions above.")]
-    table = pd.DataFrame([{
+    table = Table.from_records([{
         "rank": f["rank"], "seed": f["seed"], "task": f"{f['task']} ({f['head']})",
         "pair": "({}, {})".format(*c["pair"]),
         "accuracy [95% CI]": f"{c['accuracy']:.3f} [{c['ci'][0]:.3f}, {c['ci'][1]:.3f}]",
@@ -84,7 +84,7 @@ def lora_learnability_blocks(gate: dict[str, Any] | None) -> list[Block]:
             Block("table", table=table)]
 
 
-def lora_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
+def lora_pair_table(summary: dict[str, Any]) -> Table:
     """The paper's Table 2 layout: per rank and pair, accuracies, C and its product prediction."""
     rows = []
     for r, e in summary.items():
@@ -97,13 +97,13 @@ def lora_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
                 "C if independent": round(e[chsh.c_column(i, j, "_product")], 4),
                 "S": round(e["S"]["mean"], 3) if (i, j) == (1, 1) else "",
             })
-    return pd.DataFrame(rows)
+    return Table.from_records(rows)
 
 
-def lora_param_table(params: Sequence[Any]) -> pd.DataFrame:
+def lora_param_table(params: Sequence[Any]) -> Table:
     """Table 4 from the parameter counts the caller computed (``rank``, ``total``,
     ``trainable``, ``ratio`` per rank)."""
-    return pd.DataFrame([
+    return Table.from_records([
         {"rank": p.rank, "total": f"{p.total:,}", "trainable": f"{p.trainable:,}",
          "trainable / total": f"{p.ratio:.4%}"}
         for p in params

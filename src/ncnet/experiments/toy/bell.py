@@ -139,15 +139,15 @@ def console_tables(summary: dict[str, Any]) -> list[Any]:
     depend on n); per expression and hidden size, mean V against the local bound (the CI, the
     runs above it and the test); and the product prediction, the joint control and the
     signalling spread. Nothing without Bell expressions in ``summary``."""
-    from ncnet.engine.seam import TableData
     from ncnet.report.format import format_p
+    from ncnet.report.table import Table
 
     names = list(dict.fromkeys(name for e in summary.values() for name in e.get("bell", {})))
     cells = [(name, n, b) for name in names for n, e in summary.items()
              if (b := e.get("bell", {}).get(name)) is not None]
     if not cells:
         return []
-    bounds = TableData("Bell expressions: the largest V of local, quantum and no-signalling "
+    bounds = Table("Bell expressions: the largest V of local, quantum and no-signalling "
                        "statistics", ["expression", "local", "quantum", "no-signalling"], [],
                        caption="quantum: Tsirelson SDP (exact) or an NPA upper bound, its kind "
                                "in summary.json")
@@ -155,13 +155,13 @@ def console_tables(summary: dict[str, Any]) -> list[Any]:
         bd = next(b["bounds"] for m, _, b in cells if m == name)
         q = "—" if bd["quantum"] is None else f"{bd['quantum']:.4g}"
         bounds.rows.append([name, f"{bd['local']:.4g}", q, f"{bd['no_signalling']:.4g}"])
-    values = TableData("Bell expressions per hidden size n: mean V against the local bound "
+    values = Table("Bell expressions per hidden size n: mean V against the local bound "
                        "(partner-averaged marginals)",
                        ["expression", "n", "mean V [95% CI]", ">local [95% CI]", "p Holm"], [],
                        caption="V: Student-t 95% CI over runs; >local: runs above the local "
                                "bound, exact CI; p: one-sided t-test of mean V > local, Holm "
                                "across n")
-    controls = TableData("Bell expressions per hidden size n: the controls",
+    controls = Table("Bell expressions per hidden size n: the controls",
                          ["expression", "n", "V if independent", "joint max", "spread"], [],
                          caption="V if independent: mean V of the product-of-marginals "
                                  "prediction; joint max: the joint control's largest V; "

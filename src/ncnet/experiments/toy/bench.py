@@ -11,7 +11,6 @@ import numpy as np
 import torch
 
 from ncnet import chsh
-from ncnet.engine.seam import TableData
 from ncnet.experiments.toy.experiment import (
     JOINT_EXPERIMENT,
     ToyConfig,
@@ -20,6 +19,7 @@ from ncnet.experiments.toy.experiment import (
     planned_runs,
 )
 from ncnet.models.ncnet_trainer import init_params, to_module, train_batched
+from ncnet.report.table import Table
 from ncnet.tasks.bits import PAPER_TASKS, encode_inputs, pair_targets
 
 
@@ -139,10 +139,10 @@ def bench_mtask(config: ToyConfig, tasks: tuple[str, ...] = MTASK_TASKS) -> dict
     return {"chsh": base, "mtask": other, **cost_ratios(base, other)}
 
 
-def mtask_table(r: dict[str, Any], epochs: int) -> TableData:
+def mtask_table(r: dict[str, Any], epochs: int) -> Table:
     """The rows of :func:`bench_mtask`'s result ``r``: the CHSH design (the baseline, 1x) and
     the m-task design, with models per run, models trained, seconds and the time ratio."""
-    table = TableData(f"m-task toy against the CHSH toy, {epochs} epochs, joint control on",
+    table = Table(f"m-task toy against the CHSH toy, {epochs} epochs, joint control on",
                       ["design", "models per run", "models", "seconds", "time ratio"], [])
     for key, ratio in (("chsh", "1x"), ("mtask", f"{r['time_ratio']:.2f}x")):
         d = r[key]

@@ -25,9 +25,10 @@ from ncnet.paper import CLAIM_REGIONS, PAPER_FIG2, claim_reading
 from ncnet.report.figures import draw_both
 from ncnet.report.format import format_p
 from ncnet.report.render import Block, write_report
+from ncnet.report.table import Table
 from ncnet.stats.learnability import unlearned
 from ncnet.stats.runs import holm
-from ncnet.stats.verdicts import MIN_RUNS
+from ncnet.stats.verdicts import MIN_RUNS, verdict
 from ncnet.studies import mechanism
 from ncnet.studies.competition_report import capacity_scan_figure, competition_blocks
 
@@ -42,7 +43,7 @@ def _frac(e: dict[str, Any], name: str) -> str:
     return f"{e[name]:.0%} [{lo:.0%}, {hi:.0%}] of {e['runs']}"
 
 
-def toy_summary_table(summary: dict[str, Any]) -> pd.DataFrame:
+def toy_summary_table(summary: dict[str, Any]) -> Table:
     rows = []
     for n, e in summary.items():
         test = e.get("S_test") or {}
@@ -61,10 +62,10 @@ def toy_summary_table(summary: dict[str, Any]) -> pd.DataFrame:
             row["joint control: mean S"] = round(e["S_joint"]["mean"], 3)
             row["joint: max S"] = round(e["S_joint"]["max"], 3)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return Table.from_records(rows)
 
 
-def toy_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
+def toy_pair_table(summary: dict[str, Any]) -> Table:
     rows = []
     for n, e in summary.items():
         for i, j in chsh.PAIRS:
@@ -75,10 +76,10 @@ def toy_pair_table(summary: dict[str, Any]) -> pd.DataFrame:
                 "acc Alice": round(e[chsh.acc_columns(i, j)[0]]["mean"], 3),
                 "acc Bob": round(e[chsh.acc_columns(i, j)[1]]["mean"], 3),
             })
-    return pd.DataFrame(rows)
+    return Table.from_records(rows)
 
 
-def paper_comparison(summary: dict[str, Any]) -> pd.DataFrame:
+def paper_comparison(summary: dict[str, Any]) -> Table:
     """The paper's Figure-2 claims next to ours. Each verdict follows from an interval (see
     :data:`ncnet.paper.CLAIM_REGIONS` and :func:`ncnet.stats.verdicts.verdict`): 'agrees' if it
     lies wholly in the claim's region, 'does not reproduce' if wholly outside, otherwise
@@ -89,12 +90,12 @@ def paper_comparison(summary: dict[str, Any]) -> pd.DataFrame:
     rows = []
     sizes: list[str] = []  # the hidden sizes the next claims rest on (learnability gate)
 
-    def add(claim: str, reading: str, ours: str, verdict: str) -> None:
+    def add(claim: str, reading: str, ours: str, outcome: str) -> None:
         reasons = [why for n in sizes if (why := unlearned(summary[n]))]
         if reasons:  # a task did not learn there: no verdict from those models
-            verdict = f"undecided ({'; '.join(reasons)})"
+            outcome = f"undecided ({'; '.join(reasons)})"
         rows.append({"paper says": claim, "reading": reading, "we measure": ours,
-                     "verdict": verdict})
+                     "verdict": outcome})
 
     def judge(e: dict[str, Any], ci: Any, name: str) -> str:
         return verdict(ci, CLAIM_REGIONS[name], f"{e['runs']} runs", count=e["runs"],
@@ -134,20 +135,19 @@ def paper_comparison(summary: dict[str, Any]) -> pd.DataFrame:
         m = {n: summary[n]["S"]["mean"] for n in ("2", "3", "4")}
         fewest = min(summary[n]["runs"] for n in ("2", "3", "4"))
         if fewest < MIN_RUNS:
-            verdict = (f"undecided (too few: {fewest} runs, at least {MIN_RUNS} "
-                       "needed)")
+            peak = f"undecided (too few: {fewest} runs, at least {MIN_RUNS} needed)"
         elif all(v < 0.05 for v in p):
-            verdict = "agrees"
+            peak = "agrees"
         elif any(t["ci"] is not None and t["ci"][1] < 0 for t in (low, high)):
-            verdict = "does not reproduce"
+            peak = "does not reproduce"
         else:
-            verdict = f"undecided at {e['runs']} runs"
+            peak = f"undecided at {e['runs']} runs"
         add("S peaks at n = 3 (critical capacity)",
             "mean S at n = 3 above n = 2 and n = 4: one-sided Welch, Holm p < 0.05 (open)",
             f"mean S: n=2 {m['2']:.3f}, n=3 {m['3']:.3f}, n=4 {m['4']:.3f}; Welch one-sided "
             f"p (Holm): n=3 > n=2 {format_p(p[0])}, n=3 > n=4 {format_p(p[1])}",
-            verdict)
-    return pd.DataFrame(rows)
+            peak)
+    return Table.from_records(rows)
 
 
 def toy_learnability_blocks(summary: dict[str, Any]) -> list[Block]:
@@ -157,7 +157,7 @@ def toy_learnability_blocks(summary: dict[str, Any]) -> list[Block]:
              if (e.get("learnability") or {}).get("heads")}
     if not gates:
         return []
-    table = pd.DataFrame([{
+    table = Table.from_records([{
         "n": int(n),
         "heads learned": f"{sum(h['learned'] for h in g['heads'].values())} of "
                          f"{len(g['heads'])}",
@@ -255,18 +255,18 @@ def toy_blocks(config: Any, records: Sequence[dict[str, Any]], summary: dict[str
     return blocks + communication_blocks(records)
 
 
-def communication_table(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def communication_table(records: Sequence[dict[str, Any]]) -> Table:
     """AUCs of the implicit-communication observer, one row per (n, observer, own task)."""
     rows = mechanism.implicit_communication(records)
     if not rows:
-        return pd.DataFrame()
+        return Table()
     frame = pd.DataFrame(rows)
     frame["AUC (p)"] = [f"{a:.2f} ({format_p(p)})" for a, p in zip(frame.AUC, frame.p,
                                                                      strict=True)]
     wide = frame.pivot_table(index=["hidden", "observer", "own task", "runs"],
                              columns="feature", values="AUC (p)", aggfunc="first")
-    return wide.reset_index().rename(columns={"hidden": "n"}).rename_axis(columns=None)[
-        ["n", "observer", "own task", "runs", *mechanism.FEATURES]]
+    return Table.from_frame(wide.reset_index().rename(columns={"hidden": "n"})[
+        ["n", "observer", "own task", "runs", *mechanism.FEATURES]])
 
 
 def _communication_sentence(records: Sequence[dict[str, Any]]) -> str:
@@ -357,7 +357,7 @@ def write_toy_report(
     )
 
 
-def toy_bell_table(summary: dict[str, Any], name: str) -> pd.DataFrame:
+def toy_bell_table(summary: dict[str, Any], name: str) -> Table:
     """Per hidden size: the expression's mean V with its 95% t-interval against the three
     bounds, the product-of-marginals V, the signalling spread, the fraction of runs above the
     local bound (exact CI), the one-sided p (Holm across n) and the joint control's max."""
@@ -380,7 +380,7 @@ def toy_bell_table(summary: dict[str, Any], name: str) -> pd.DataFrame:
             "p (V > local), Holm": format_p(b["test"].get("p_holm")),
             "joint max": f"{b['joint']['max']:.3f}" if "joint" in b else "—",
         })
-    return pd.DataFrame(rows)
+    return Table.from_records(rows)
 
 
 def toy_bell_blocks(summary: dict[str, Any], names: Sequence[str],

@@ -15,13 +15,13 @@ from ncnet.experiments.toy.summary import TASK_NAMES
 
 def console_tables(summary: dict[str, Any]) -> list:
     """Per hidden size n: S with its CI and test, then the mean correlators (fits 80 columns)."""
-    from ncnet.engine.seam import TableData
     from ncnet.report.format import format_num, format_p
+    from ncnet.report.table import Table
 
-    s_table = TableData("CHSH S per hidden size n (four separately trained models per run)",
+    s_table = Table("CHSH S per hidden size n (four separately trained models per run)",
                         ["n", "runs", "mean S [95% CI]", "max", "S>2 [95% CI]", "p Holm",
                          "joint max"], [])
-    c_table = TableData("mean correlators and the product-of-marginals S",
+    c_table = Table("mean correlators and the product-of-marginals S",
                         ["n", "C11", "C12", "C21", "C22", "S if independent"], [])
     for n, e in summary.items():
         s = e["S"]
@@ -49,17 +49,17 @@ def learnability_tables(summary: dict[str, Any]) -> list:
     """The learnability gate per hidden size (heads shown above chance, runs with a head at
     or below chance) and, where some head was not, a "did not learn" table naming each such
     head. Nothing for summaries without a gate."""
-    from ncnet.engine.seam import TableData
+    from ncnet.report.table import Table
 
     gates = {n: e["learnability"] for n, e in summary.items()
              if (e.get("learnability") or {}).get("heads")}
     if not gates:
         return []
-    table = TableData("learnability: mean accuracy over runs above chance (95% CI)",
+    table = Table("learnability: mean accuracy over runs above chance (95% CI)",
                       ["n", "heads learned", "runs with a head ≤ chance"], [],
                       caption="runs with a head at chance (e.g. a failed XOR at n = 2) are "
                               "kept in every statistic; only the mean decides")
-    failed = TableData("tasks that did not learn: the claims at their n are undecided",
+    failed = Table("tasks that did not learn: the claims at their n are undecided",
                        ["n", "task", "pair model", "mean accuracy [95% CI]", "chance"], [])
     for n, g in gates.items():
         heads = g["heads"].values()

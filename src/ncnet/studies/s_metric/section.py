@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ncnet.engine.seam import TableData
+from ncnet.report.table import Table
 from ncnet.studies.s_metric import claims as mc
 
 CSV_NAME = "metric_claims.csv"
@@ -25,13 +25,13 @@ FIGURE_NAME = "metric.png"
 def metric_section(out: Path, experiment: Any, config: Any, digest: str,
                    records: Sequence[dict[str, Any]], n_boot: int = 2000,
                    cells: tuple[mc.Cells, list[str]] | None = None
-                   ) -> tuple[dict[str, Any], list[TableData], list[str]]:
+                   ) -> tuple[dict[str, Any], list[Table], list[str]]:
     """Compute the section for the sweep stored in ``out`` and write its files there.
     ``cells``: precomputed cells and notes (e.g.
     :func:`ncnet.experiments.toy.metric_cells.budget_cells`) instead of the latest sweep's.
     Returns the result (:func:`ncnet.studies.s_metric.claims.analyze`, with ``notes``), the
     console tables and the names of the files written."""
-    from ncnet.engine.store import strict_json
+    from ncnet.report.format import strict_json
     from ncnet.studies.s_metric.figure import metric_figure
 
     cells, notes = cells if cells is not None else experiment.metric_cells(config, digest,
@@ -58,10 +58,10 @@ def _ci(ci: Sequence[float] | None, digits: int = 3) -> str:
     return "—" if ci is None else f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
 
 
-def tables(result: dict[str, Any]) -> list[TableData]:
+def tables(result: dict[str, Any]) -> list[Table]:
     """The console tables: per level, the correlations, the claims."""
     unit = result["unit"]
-    per_level = TableData(
+    per_level = Table(
         f"S as a metric: per level ({result['resource']}; 95% CIs over {unit}s)",
         ["level", f"{unit}s", "mean S", "Acc_comb_avg", "S_product"], [])
     for r in result["levels"]:
@@ -75,7 +75,7 @@ def tables(result: dict[str, Any]) -> list[TableData]:
                                f"{r['acc']:.3f} {_ci(r['acc_ci'])}",
                                f"{r['S_product']:.3f} {_ci(r['S_product_ci'])}"])
     per_level.caption = "; ".join(result["left_out"] + result.get("notes", []))
-    corr = TableData("S as a metric: correlations with Acc_comb_avg (95% CIs)",
+    corr = Table("S as a metric: correlations with Acc_comb_avg (95% CIs)",
                      ["measure", "Spearman", "Pearson"], [])
     for measure, label in mc.MEASURES.items():
         cells = [c for c in result["correlations"] if c["measure"] == measure]
@@ -85,7 +85,7 @@ def tables(result: dict[str, Any]) -> list[TableData]:
             for m in ("spearman", "pearson"))])
     if result["correlations"]:
         corr.caption = result["correlations"][0]["scheme"]
-    claims = TableData("S as a metric: the paper's claims (metric_claims.csv)",
+    claims = Table("S as a metric: the paper's claims (metric_claims.csv)",
                        ["claim", "reading", "measured", "interval", "verdict"],
                        [[c.claim, c.reading, c.measured, c.interval, c.verdict]
                         for c in result["claims"]])
