@@ -14,7 +14,8 @@ import time
 import numpy as np
 import torch
 
-from ncnet.models.ncnet_trainer import TrainSettings, init_params, train_batched
+from ncnet.models.ncnet_trainer import init_params, train_batched
+from ncnet.models.settings import TrainSettings
 from ncnet.tasks.bits import encode_inputs, pair_targets
 
 

@@ -12,7 +12,7 @@ from ncnet.cli import app
 from ncnet.cli import train as cli_train
 from ncnet.cli.analyze import analyze, report
 from ncnet.cli.bench import bench_toy_command
-from ncnet.cli.common import UserError, fail, guarded, rich_table
+from ncnet.cli.common import UserError, fail, guarded, validated
 from ncnet.cli.score import score
 from ncnet.cli.train import SUITE_HELP, lora, lora_params, run, toy
 from ncnet.tasks.suites import SUITES
@@ -117,8 +117,8 @@ def test_the_entry_point_and_one_import_path_per_command():
         "toy", "run", "report", "analyze", "score", "bench", "lora", "bell"]
     where = {toy: "train", run: "train", lora: "train", lora_params: "train",
              report: "analyze", analyze: "analyze", score: "score", bench_toy_command: "bench",
-             UserError: "common", fail: "common", guarded: "common", rich_table: "common"}
+             UserError: "common", fail: "common", guarded: "common", validated: "common"}
     assert {f.__name__: f.__module__ for f in where} == {
         f.__name__: f"ncnet.cli.{m}" for f, m in where.items()}
     assert not [n for n in ("toy", "run", "lora", "lora_params", "report", "bench_toy_command",
-                            "UserError", "fail", "guarded", "rich_table") if hasattr(cli, n)]
+                            "UserError", "fail", "guarded", "validated") if hasattr(cli, n)]

@@ -10,14 +10,8 @@ import pytest
 import torch
 
 from ncnet.experiments.toy import experiment as toy
-from ncnet.models.ncnet_trainer import (
-    TrainSettings,
-    cosine,
-    head_losses,
-    init_params,
-    to_module,
-    train_batched,
-)
+from ncnet.models.ncnet_trainer import cosine, head_losses, init_params, to_module, train_batched
+from ncnet.models.settings import TrainSettings
 from ncnet.studies import competition
 from ncnet.tasks.bits import encode_inputs, pair_targets
 

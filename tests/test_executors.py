@@ -98,7 +98,8 @@ def test_a_killed_driver_resumes_without_losing_a_finished_unit(inline_rows, tmp
     cfg = tmp_path / "slow.toml"
     cfg.write_text("[toy]\nhidden = [2, 3]\nruns = 2\nepochs = 100\nchunk_runs = 1\n"
                    "report = false\n")
-    slow = ("import time, sys\nfrom ncnet.experiments.toy import experiment as toy\nreal = toy.train_pair_runs\n"
+    slow = ("import time, sys\nfrom ncnet.experiments.toy import experiment as toy\n"
+            "real = toy.train_pair_runs\n"
             "def slow(*a, **k):\n    time.sleep(1.0)\n    return real(*a, **k)\n"
             "toy.train_pair_runs = slow\nfrom ncnet.cli import app\n"
             f"sys.argv = ['ncnet', 'run', {str(cfg)!r}, '--out', {str(out)!r}]\napp()\n")

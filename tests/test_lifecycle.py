@@ -239,7 +239,8 @@ def test_a_worker_dies_with_its_parent(kernel, marker):
 
 @linux_only
 def test_a_worker_whose_parent_is_gone_already_exits_at_once(marker):
-    code = "from ncnet.engine import lifecycle\nlifecycle.die_with_parent(1)\nimport time\ntime.sleep(60)"
+    code = ("from ncnet.engine import lifecycle\nlifecycle.die_with_parent(1)\nimport time\n"
+            "time.sleep(60)")
     child = subprocess.run([sys.executable, "-c", code], env=child_env(**{MARK: marker}),
                            timeout=30)
     assert child.returncode == 1

@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 from ncnet import chsh
 from ncnet.cli import app
 from ncnet.engine.registry import REGISTRY
-from ncnet.engine.seam import Outputs, TableData, Unit
+from ncnet.engine.seam import Outputs, Unit
 from ncnet.experiments.lora import summary as lora_summary
 from ncnet.experiments.toy import experiment as toy
+from ncnet.report.table import Table
 from ncnet.stats.outcomes import from_pm_string
 from ncnet.stats.resampling import bootstrap_ci, bootstrap_mean_ci
 
@@ -99,7 +100,7 @@ class Coin:
         return f"{result.trained['coin']} coins flipped"
 
     def console_tables(self, summary):
-        return [TableData("coin", ["mean S"], [[f"{summary['S']:.3f}"]])]
+        return [Table("coin", ["mean S"], [[f"{summary['S']:.3f}"]])]
 
     def write_report(self, out, config, result):
         (out / "coin.txt").write_text(str(result.summary["S"]))

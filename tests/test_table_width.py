@@ -18,7 +18,6 @@ from ncnet.bell import preset, preset_names
 from ncnet.bell import score as bell_score
 from ncnet.cli import app
 from ncnet.cli import bell as cli_bell
-from ncnet.cli.common import rich_table
 from ncnet.experiments.toy import bell as toy_bell
 from ncnet.experiments.toy import experiment as toy
 from ncnet.experiments.toy import tables as toy_tables
@@ -149,7 +148,7 @@ def test_the_m_task_toy_tables_fit_and_show_the_summary():
     summary = toy.ToyExperiment().summarize(config, "", records).summary
     tables = toy_bell.console_tables(summary)
     assert len(tables) == 3
-    text = rendered(*(rich_table(t) for t in toy_tables.console_tables(summary)))
+    text = rendered(*(t.to_rich() for t in toy_tables.console_tables(summary)))
     body = cells(text)
     for name in config.expression:
         bd = summary["2"]["bell"][name]["bounds"]

@@ -5,9 +5,6 @@ import pytest
 import torch
 
 from ncnet.models.ncnet_trainer import (
-    INITS,
-    N_BITS,
-    TrainSettings,
     from_module,
     init_params,
     layout,
@@ -16,6 +13,7 @@ from ncnet.models.ncnet_trainer import (
     train_batched,
     train_reference,
 )
+from ncnet.models.settings import INITS, N_BITS, TrainSettings
 from ncnet.tasks.bits import encode_inputs, joint_targets, pair_targets
 
 PAIRS = [(1, 1), (1, 2), (2, 1), (2, 2)]

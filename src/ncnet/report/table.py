@@ -1,4 +1,4 @@
-"""The one table type of ncnet: built once, rendered to the terminal (rich), to Markdown
+"""The one table type of ncnet, rendered to the terminal (rich), to Markdown
 (``report.md``, through pandas and tabulate) and to HTML (``report.html``).
 
 Cells are strings or numbers. Markdown right-aligns a column of numbers and left-aligns one of
@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Table:
     @classmethod
     def from_records(cls, records: Sequence[Mapping[str, Any]], title: str = "") -> Table:
         """Rows from dicts: columns in order of first appearance, NaN where a row lacks one."""
+        import pandas as pd
+
         return cls.from_frame(pd.DataFrame(list(records)), title)
 
     @classmethod
@@ -56,6 +59,8 @@ class Table:
         return [row[k] for row in self.rows]
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd  # on first use: the terminal tables need no pandas
+
         return pd.DataFrame(self.rows, columns=self.columns)
 
     def to_markdown(self) -> str:
