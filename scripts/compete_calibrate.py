@@ -1,7 +1,7 @@
 """Single-task calibration of the ``offline-compete`` hard tasks (issue 9, part 4).
 
-Trains only Alice's head on one task (``ncnet.experiments.lora.experiment.train_single``) and prints the
-test accuracy per epoch. Usage::
+Trains only Alice's head on one task (``ncnet.experiments.lora.experiment.train_single``)
+and prints the test accuracy per epoch. Usage::
 
     PYTHONPATH=src python scripts/compete_calibrate.py food-clause --rank 8 --layers all \\
         --epochs 8 --train-size 400 --test-size 200
@@ -13,7 +13,8 @@ import argparse
 
 import torch
 
-from ncnet.experiments.lora.experiment import LoraConfig, train_single
+from ncnet.experiments.lora.config import LoraConfig
+from ncnet.experiments.lora.experiment import train_single
 
 
 def main() -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import itertools
 import sys
 
-from ncnet.experiments.toy.experiment import ToyConfig, planned_runs, train_pair_runs
+from ncnet.experiments.toy.config import ToyConfig
+from ncnet.experiments.toy.experiment import planned_runs, train_pair_runs
 from ncnet.experiments.toy.summary import summarize_hidden_sizes
 
 

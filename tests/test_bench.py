@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 from ncnet.cli import app
 from ncnet.experiments.toy import bench as toy_bench
 from ncnet.experiments.toy.bench import MTASK_TASKS, bench_mtask, cost_ratios, mtask_table
-from ncnet.experiments.toy.experiment import ToyConfig
+from ncnet.experiments.toy.config import ToyConfig
 
 TINY = ToyConfig(hidden=[2, 3], runs=2, epochs=3, record_every=0, joint=False)
 

@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from ncnet.cli import app
 from ncnet.experiments.lora import experiment as lora
-from ncnet.experiments.lora.experiment import LoraConfig, lora_hash, lora_identity
+from ncnet.experiments.lora.config import LoraConfig
+from ncnet.experiments.lora.experiment import lora_hash, lora_identity
 from ncnet.models.multitask import LoraSpec, MultiTaskLora, count_params, expected_trainable
 
 from .conftest import TEXT_FIXTURES

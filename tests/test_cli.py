@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 
 from ncnet.cli import app
 from ncnet.engine import sweep
+from ncnet.experiments.toy import config as toy_config
 from ncnet.experiments.toy import experiment as toy
 from ncnet.experiments.toy import summary as toy_summary
 
@@ -71,7 +72,7 @@ def test_rerun_resumes_and_extends(tiny_run, tmp_path):
 
 
 def test_interrupted_sweep_resumes_to_the_same_result(tmp_path, monkeypatch):
-    config = toy.ToyConfig(hidden=[2, 3], runs=3, epochs=150, chunk_runs=2)
+    config = toy_config.ToyConfig(hidden=[2, 3], runs=3, epochs=150, chunk_runs=2)
     clean = sweep.run(toy.ToyExperiment(), config, tmp_path / "clean")
 
     calls = {"n": 0}
@@ -89,7 +90,7 @@ def test_interrupted_sweep_resumes_to_the_same_result(tmp_path, monkeypatch):
     monkeypatch.setattr(toy, "train_pair_runs", real)
     resumed = sweep.run(toy.ToyExperiment(), config, tmp_path / "cut")
     assert resumed.complete_before == 0
-    assert resumed.trained == {toy.EXPERIMENT: 4, toy.JOINT_EXPERIMENT: 6}
+    assert resumed.trained == {toy_config.EXPERIMENT: 4, toy_config.JOINT_EXPERIMENT: 6}
     assert resumed.records == clean.records
 
 

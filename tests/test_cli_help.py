@@ -122,3 +122,31 @@ def test_the_entry_point_and_one_import_path_per_command():
         f.__name__: f"ncnet.cli.{m}" for f, m in where.items()}
     assert not [n for n in ("toy", "run", "lora", "lora_params", "report", "bench_toy_command",
                             "UserError", "fail", "guarded", "validated") if hasattr(cli, n)]
+
+
+@pytest.mark.parametrize("command, model_path", [
+    (("toy",), "ncnet.experiments.toy.config:ToyConfig"),
+    (("lora",), "ncnet.experiments.lora.config:LoraConfig"),
+])
+def test_the_config_fields_are_the_options_help_and_defaults(command, model_path):
+    """Each option of `toy` and `lora` that is a config field takes its help and default from
+    the field (written once, in the config); the CLI-only options (seed counts, executors,
+    output) are the rest, and so are lora's `--suite` (its help lists the suites), `--seeds`
+    (a count from `--seed`, where the field is the list) and `--layers` ("all" for None)."""
+    import importlib
+
+    module, name = model_path.split(":")
+    model = getattr(importlib.import_module(module), name)
+    cmd = dict(commands(ROOT))[command]
+    from_fields = {}
+    for param in cmd.params:
+        field = model.model_fields.get(param.name)
+        if field is None or param.name in ("suite", "seeds", "layers"):
+            continue
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, list | tuple):
+            default = ",".join(map(str, default))
+        from_fields[param.name] = (param.help, param.default)
+        assert (param.help, param.default) == (field.description, default), param.name
+    expected = {"toy": 19, "lora": 19}[command[0]]
+    assert len(from_fields) == expected

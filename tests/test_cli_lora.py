@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from ncnet.cli import app
 from ncnet.engine import sweep
+from ncnet.experiments.lora import config as lora_config
 from ncnet.experiments.lora import experiment as lora
 
 from .conftest import TEXT_FIXTURES
@@ -176,7 +177,7 @@ def test_cli_defaults_are_the_config_defaults():
     from ncnet.cli.train import lora as lora_command
 
     params = inspect.signature(lora_command).parameters
-    defaults = lora.LoraConfig()
+    defaults = lora_config.LoraConfig()
     for name in ("suite", "epochs", "lr", "batch_size", "lora_alpha", "lora_dropout", "pooling",
                  "max_len", "train_size", "test_size", "device"):
         assert params[name].default.default == getattr(defaults, name), name

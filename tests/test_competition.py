@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from ncnet.experiments.toy import config as toy_config
 from ncnet.experiments.toy import experiment as toy
 from ncnet.models.ncnet_trainer import cosine, head_losses, init_params, to_module, train_batched
 from ncnet.models.settings import TrainSettings
@@ -74,7 +75,7 @@ def test_trace_matches_autograd(epochs):
 
 
 def test_traced_run_has_identical_outcomes_and_default_hash():
-    base = toy.ToyConfig(hidden=[2, 3], runs=3, epochs=300, joint=False)
+    base = toy_config.ToyConfig(hidden=[2, 3], runs=3, epochs=300, joint=False)
     traced = base.model_copy(update={"trace_every": 25})
     plain = toy.train_pair_runs(base, toy.planned_runs(base))
     with_trace = toy.train_pair_runs(traced, toy.planned_runs(traced))
@@ -85,9 +86,9 @@ def test_traced_run_has_identical_outcomes_and_default_hash():
         assert np.shape(b["gradient_trace"]["cos_units"]) == (4, 13, b["hidden"])
         assert 0 <= b["competition_22"] <= 1
         assert "gradient_trace" not in a and "competition_22" not in a
-    assert toy.ToyConfig().config_hash() == DEFAULT_TOY_HASH
-    assert toy.ToyConfig(trace_every=0).config_hash() == DEFAULT_TOY_HASH
-    assert toy.ToyConfig(trace_every=25).config_hash() != DEFAULT_TOY_HASH
+    assert toy_config.ToyConfig().config_hash() == DEFAULT_TOY_HASH
+    assert toy_config.ToyConfig(trace_every=0).config_hash() == DEFAULT_TOY_HASH
+    assert toy_config.ToyConfig(trace_every=25).config_hash() != DEFAULT_TOY_HASH
 
 
 def test_correlation_known_answers():

@@ -13,12 +13,13 @@ from typer.testing import CliRunner
 
 from ncnet.cli import app
 from ncnet.engine import executors, sweep
+from ncnet.experiments.toy import config as toy_config
 from ncnet.experiments.toy import experiment as toy
 
 from .conftest import stored_count
 
 runner = CliRunner()
-TINY = toy.ToyConfig(hidden=[2, 3], runs=2, epochs=100, chunk_runs=1)
+TINY = toy_config.ToyConfig(hidden=[2, 3], runs=2, epochs=100, chunk_runs=1)
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
@@ -56,7 +57,7 @@ def ray_cluster():
 def test_pool_gives_the_inline_rows(inline_rows, tmp_path):
     result = sweep.run(toy.ToyExperiment(), TINY, tmp_path, executors.Pool(2))
     assert result.rows == inline_rows
-    assert result.trained == {toy.EXPERIMENT: 4, toy.JOINT_EXPERIMENT: 4}
+    assert result.trained == {toy_config.EXPERIMENT: 4, toy_config.JOINT_EXPERIMENT: 4}
 
 
 def test_ray_gives_the_inline_rows(inline_rows, ray_cluster, tmp_path):
@@ -89,7 +90,7 @@ def test_a_ray_task_whose_worker_dies_is_retried(inline_rows, ray_cluster, tmp_p
     result = sweep.run(DiesOnce(str(marker), victim), TINY, tmp_path / "o", executor)
     assert marker.read_text() == "died"
     assert result.rows == inline_rows
-    assert result.trained == {toy.EXPERIMENT: 4, toy.JOINT_EXPERIMENT: 4}
+    assert result.trained == {toy_config.EXPERIMENT: 4, toy_config.JOINT_EXPERIMENT: 4}
     assert stored_count(tmp_path / "o") == 8  # no duplicates
 
 
@@ -209,20 +210,20 @@ def test_devices_and_precision_that_are_not_here(tmp_path, args, fragment):
 def test_toy_batch_size_comes_from_the_device(monkeypatch):
     import torch
 
-    config = toy.ToyConfig(runs=100_000)
+    config = toy_config.ToyConfig(runs=100_000)
     assert toy.runs_per_batch(config, "cpu") == toy.CPU_CHUNK_RUNS
     assert toy.runs_per_batch(config.model_copy(update={"chunk_runs": 7}), "cuda:0") == 7
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: (8 * 2**30, 80 * 2**30))
     fits = toy.runs_per_batch(config, "cuda:0")
     assert fits == 4 * 2**30 // toy.run_bytes(config) and fits > 10_000
-    small = toy.ToyConfig(hidden=[3], runs=20)
+    small = toy_config.ToyConfig(hidden=[3], runs=20)
     assert toy.runs_per_batch(small, "cuda") == 20  # never more than the sweep has
 
 
 def test_background_gives_the_inline_rows(inline_rows, tmp_path):
     result = sweep.run(toy.ToyExperiment(), TINY, tmp_path, executors.Background())
     assert result.rows == inline_rows
-    assert result.trained == {toy.EXPERIMENT: 4, toy.JOINT_EXPERIMENT: 4}
+    assert result.trained == {toy_config.EXPERIMENT: 4, toy_config.JOINT_EXPERIMENT: 4}
 
 
 def test_a_default_cpu_toy_run_trains_in_the_background(monkeypatch, tmp_path):

@@ -253,9 +253,10 @@ def test_an_interrupted_pool_kills_its_workers_without_waiting_for_their_units(t
     import threading
 
     from ncnet.engine import executors, sweep
+    from ncnet.experiments.toy import config as toy_config
     from ncnet.experiments.toy import experiment as toy
 
-    config = toy.ToyConfig(hidden=[2], runs=2, epochs=10_000_000, chunk_runs=1, joint=False,
+    config = toy_config.ToyConfig(hidden=[2], runs=2, epochs=10_000_000, chunk_runs=1, joint=False,
                            record_every=0)
     sent = []
 

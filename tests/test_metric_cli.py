@@ -88,7 +88,7 @@ def _budget_records(hidden: int, runs: int, acc: float, s_value: float) -> list[
 def test_budget_cells_pair_runs_across_epochs_gate_levels_and_leave_other_sweeps_out():
     """A budget scan: level = epochs, unit = run (paired), one gated level (heads at chance),
     a sweep with another lr left out with a note, another hidden size ignored."""
-    from ncnet.experiments.toy.experiment import ToyConfig
+    from ncnet.experiments.toy.config import ToyConfig
     from ncnet.experiments.toy.metric_cells import budget_cells
 
     def sweep(epochs, acc, s_value, runs=8, **kw):

@@ -14,6 +14,7 @@ from ncnet.cli import app
 from ncnet.engine.registry import REGISTRY
 from ncnet.engine.seam import Outputs, Unit
 from ncnet.experiments.lora import summary as lora_summary
+from ncnet.experiments.toy import config as toy_config
 from ncnet.experiments.toy import experiment as toy
 from ncnet.report.table import Table
 from ncnet.stats.outcomes import from_pm_string
@@ -133,10 +134,11 @@ def test_a_third_experiment_is_a_module_and_a_registry_entry(tmp_path, monkeypat
 
 
 def test_new_options_at_their_defaults_keep_the_old_hashes():
-    from ncnet.experiments.lora.experiment import LoraConfig, lora_hash
+    from ncnet.experiments.lora.config import LoraConfig
+    from ncnet.experiments.lora.experiment import lora_hash
 
-    assert toy.ToyConfig().config_hash() == "cc59f8ce5876"
-    assert toy.ToyConfig(chunk_runs=7, device="auto").config_hash() == "cc59f8ce5876"
+    assert toy_config.ToyConfig().config_hash() == "cc59f8ce5876"
+    assert toy_config.ToyConfig(chunk_runs=7, device="auto").config_hash() == "cc59f8ce5876"
     assert lora_hash(LoraConfig()) == "9ef53f3501ab"  # as before --precision existed
     assert lora_hash(LoraConfig(precision="bf16")) != "9ef53f3501ab"
 

@@ -19,6 +19,7 @@ from ncnet.bell import score as bell_score
 from ncnet.cli import app
 from ncnet.cli import bell as cli_bell
 from ncnet.experiments.toy import bell as toy_bell
+from ncnet.experiments.toy import config as toy_config
 from ncnet.experiments.toy import experiment as toy
 from ncnet.experiments.toy import tables as toy_tables
 
@@ -138,7 +139,7 @@ def test_bell_show_and_bounds_fit(name):
 
 
 def test_the_m_task_toy_tables_fit_and_show_the_summary():
-    config = toy.ToyConfig(hidden=[2, 3], runs=3, epochs=60, record_every=0,
+    config = toy_config.ToyConfig(hidden=[2, 3], runs=3, epochs=60, record_every=0,
                            tasks_a=["bit1", "bit2", "xor"], tasks_b=["bit1", "bit2", "xor"],
                            expression=["chsh", "i3322", "chained-3"])
     runs = toy.planned_runs(config)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ncnet import chsh
+from ncnet.experiments.toy import config as toy_config
 from ncnet.experiments.toy import experiment as toy
 from ncnet.experiments.toy import summary as toy_summary
 from ncnet.experiments.toy.report import paper_comparison
@@ -63,7 +64,7 @@ def test_one_run_decides_nothing():
 def test_two_trained_runs_never_agree(seed):
     """`ncnet toy --runs 2` at 5 seeds (real training, default settings but 1,000 epochs):
     no claim reads 'agrees'."""
-    config = toy.ToyConfig(hidden=[2, 3, 4], runs=2, epochs=1000, seed=seed, joint=False)
+    config = toy_config.ToyConfig(hidden=[2, 3, 4], runs=2, epochs=1000, seed=seed, joint=False)
     rows = [r for r in toy.train_pair_runs(config, toy.planned_runs(config))]
     verdicts = paper_comparison(
         toy_summary.summarize_hidden_sizes(rows, n_boot=200)).column("verdict")

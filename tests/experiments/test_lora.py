@@ -7,8 +7,8 @@ import pytest
 import torch
 from pydantic import ValidationError
 
+from ncnet.experiments.lora.config import LoraConfig
 from ncnet.experiments.lora.experiment import (
-    LoraConfig,
     load_checkpoint,
     load_tokenizer,
     outcomes,

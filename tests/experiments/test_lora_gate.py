@@ -11,7 +11,8 @@ import pytest
 
 from ncnet import chsh
 from ncnet.experiments.lora import summary as ls
-from ncnet.experiments.lora.experiment import LoraConfig, LoraExperiment
+from ncnet.experiments.lora.config import LoraConfig
+from ncnet.experiments.lora.experiment import LoraExperiment
 from ncnet.experiments.lora.report import _shape_sentence, lora_learnability_blocks
 from ncnet.stats.outcomes import pm_string
 from ncnet.stats.runs import fraction_ci

@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from ncnet.experiments.lora.experiment import LoraConfig, gradient_cosines, lora_hash, run_pair
+from ncnet.experiments.lora.config import LoraConfig
+from ncnet.experiments.lora.experiment import gradient_cosines, lora_hash, run_pair
 
 from ..conftest import TEXT_FIXTURES
 

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 import torch
 
-from ncnet.experiments.lora.experiment import LoraConfig, encode, load_tokenizer, run_pair
+from ncnet.experiments.lora.config import LoraConfig
+from ncnet.experiments.lora.experiment import encode, load_tokenizer, run_pair
 
 from ..conftest import TEXT_FIXTURES
 

@@ -3,6 +3,7 @@ import pytest
 from pydantic import ValidationError
 
 from ncnet import chsh
+from ncnet.experiments.toy import config as toy_config
 from ncnet.experiments.toy import experiment as toy
 from ncnet.experiments.toy import summary as toy_summary
 from ncnet.experiments.toy import tables as toy_tables
@@ -37,7 +38,7 @@ def test_joint_outcomes_never_exceed_the_local_bound():
 
 
 def test_joint_control_of_real_training_stays_below_two():
-    config = toy.ToyConfig(hidden=[2, 3, 4], runs=8, epochs=400)
+    config = toy_config.ToyConfig(hidden=[2, 3, 4], runs=8, epochs=400)
     recs = toy.train_joint_runs(config, toy.planned_runs(config))
     assert len(recs) == 24
     assert all(r["S_joint"] <= 2.0 + 1e-12 for r in recs)
@@ -46,21 +47,21 @@ def test_joint_control_of_real_training_stays_below_two():
 
 def test_model_seeds_are_distinct_and_stable():
     seeds = {toy.model_seed(0, n, r, i, j) for n in (2, 3, 4) for r in range(50)
-             for i, j in [*chsh.PAIRS, toy.JOINT_CODE]}
+             for i, j in [*chsh.PAIRS, toy_config.JOINT_CODE]}
     assert len(seeds) == 3 * 50 * 5
     assert toy.model_seed(0, 3, 7, 2, 1) == toy.model_seed(0, 3, 7, 2, 1)
     assert toy.model_seed(1, 3, 7, 2, 1) != toy.model_seed(0, 3, 7, 2, 1)
 
 
 def test_config_hash_covers_settings_not_which_runs():
-    base = toy.ToyConfig()
-    assert toy.ToyConfig(runs=7, hidden=[5]).config_hash() == base.config_hash()
-    assert toy.ToyConfig(lr=0.02).config_hash() != base.config_hash()
-    assert toy.ToyConfig(encoding="01").config_hash() != base.config_hash()
+    base = toy_config.ToyConfig()
+    assert toy_config.ToyConfig(runs=7, hidden=[5]).config_hash() == base.config_hash()
+    assert toy_config.ToyConfig(lr=0.02).config_hash() != base.config_hash()
+    assert toy_config.ToyConfig(encoding="01").config_hash() != base.config_hash()
 
 
 def test_hidden_sizes_are_sorted_and_unique():
-    assert toy.ToyConfig(hidden=[4, 2, 4, 3]).hidden == [2, 3, 4]
+    assert toy_config.ToyConfig(hidden=[4, 2, 4, 3]).hidden == [2, 3, 4]
 
 
 @pytest.mark.parametrize(
@@ -71,11 +72,11 @@ def test_hidden_sizes_are_sorted_and_unique():
 )
 def test_bad_configs_are_rejected(bad):
     with pytest.raises(ValidationError):
-        toy.ToyConfig(**bad)
+        toy_config.ToyConfig(**bad)
 
 
 def test_a_run_does_not_depend_on_its_batch_neighbours():
-    config = toy.ToyConfig(hidden=[2, 3, 4], runs=3, epochs=300, joint=False)
+    config = toy_config.ToyConfig(hidden=[2, 3, 4], runs=3, epochs=300, joint=False)
     together = {r["key"]: r for r in toy.train_pair_runs(config, toy.planned_runs(config))}
     alone = toy.train_pair_runs(config, [(3, 1)])[0]
     assert alone["outcomes"] == together["n3-r1"]["outcomes"]
@@ -85,7 +86,7 @@ def test_a_run_does_not_depend_on_its_batch_neighbours():
 def test_defaults_reproduce_the_shape_of_figure_2():
     """The documented defaults: n = 2 below 2, n = 3 above 2 with its 95% CI, n = 4 closer to 2
     than n = 3. (The full 50-run sweep; about 3 s.)"""
-    config = toy.ToyConfig(joint=False)
+    config = toy_config.ToyConfig(joint=False)
     records = toy.train_pair_runs(config, toy.planned_runs(config))
     summary = toy_summary.summarize_hidden_sizes(records, n_boot=2000)
     mean = {n: summary[n]["S"]["mean"] for n in ("2", "3", "4")}
@@ -103,7 +104,7 @@ def test_untrained_heads_make_every_claim_undecided():
     Figure-2 verdict says which task did not learn."""
     from ncnet.experiments.toy.report import paper_comparison
 
-    config = toy.ToyConfig(hidden=[2, 3], runs=10, epochs=1, lr=1e-9, joint=False,
+    config = toy_config.ToyConfig(hidden=[2, 3], runs=10, epochs=1, lr=1e-9, joint=False,
                            record_every=0)
     summary = toy_summary.summarize_hidden_sizes(
         toy.train_pair_runs(config, toy.planned_runs(config)), n_boot=200)

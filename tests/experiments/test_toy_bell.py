@@ -13,7 +13,7 @@ from ncnet.bell import preset, preset_names
 from ncnet.bell import score as bell_score
 from ncnet.cli import app
 from ncnet.experiments.toy import bell as toy_bell
-from ncnet.experiments.toy import experiment as toy
+from ncnet.experiments.toy import config as toy_config
 from ncnet.stats.outcomes import pm_string
 from ncnet.tasks import bits
 
@@ -34,11 +34,11 @@ THREE = ["--tasks-a", "bit1,bit2,xor", "--tasks-b", "bit1,bit2,xor"]
 def test_default_config_hash_is_mains():
     """The hash of the default ToyConfig as main computed it before the task options (a
     sha256 of the identity fields, not a float); spelling the paper's tasks out keeps it."""
-    assert toy.ToyConfig().config_hash() == "cc59f8ce5876"
-    spelled = toy.ToyConfig(tasks_a=["BIT1", "xor"], tasks_b=["bit1", "xor"],
+    assert toy_config.ToyConfig().config_hash() == "cc59f8ce5876"
+    spelled = toy_config.ToyConfig(tasks_a=["BIT1", "xor"], tasks_b=["bit1", "xor"],
                             expression=["chsh"])
     assert spelled.config_hash() == "cc59f8ce5876" and spelled.paper_design
-    assert toy.ToyConfig(tasks_a=["bit1", "bit2"]).config_hash() != "cc59f8ce5876"
+    assert toy_config.ToyConfig(tasks_a=["bit1", "bit2"]).config_hash() != "cc59f8ce5876"
 
 
 def test_paper_tasks_are_the_old_truth_tables():
@@ -149,4 +149,4 @@ def test_bad_task_options_are_one_line_errors_and_write_nothing(tmp_path, args, 
 
 def test_trace_is_for_the_paper_design_only():
     with pytest.raises(ValidationError, match="paper's tasks"):
-        toy.ToyConfig(tasks_a=["bit1", "bit2", "xor"], trace_every=50)
+        toy_config.ToyConfig(tasks_a=["bit1", "bit2", "xor"], trace_every=50)

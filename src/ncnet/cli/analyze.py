@@ -3,12 +3,10 @@ gradient competition of a stored sweep."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from ncnet.cli.common import UserError, console, err_console, examples, guarded
 from ncnet.cli.train import traced_rerun
@@ -70,7 +68,10 @@ def analyze(
     (competition.json).
     """
     from ncnet.engine.sweep import load_all, load_latest
-    from ncnet.studies.competition_report import write_competition_report
+    from ncnet.studies.competition_report import (
+        competition_console_table,
+        write_competition_report,
+    )
 
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
@@ -114,31 +115,15 @@ def analyze(
                           highlight=False, soft_wrap=True, markup=False)
         return
     scan, corr, written = write_competition_report(out, records, n_boot)
-    t = Table(title="Gradient competition per hidden size (mean over runs)")
-    for col in ("n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",
-                "ρ(index, S)", "ρ(weighted 22, S)"):
-        t.add_column(col, justify="right")
-
-    def rho(n: int, measure: str) -> str:
-        hit = [c for c in corr if c["hidden"] == n and c["measure"] == measure
-               and c["against"] == "S"]
-        c = hit[0] if hit else None
-        if c is None or c["r"] != c["r"]:
-            return "—"
-        return f"{c['r']:+.2f} [{c['ci'][0]:+.2f}, {c['ci'][1]:+.2f}]"
-
-    for r in scan:
-        t.add_row(str(r["hidden"]), str(r["runs"]), f"{r['S']:.3f}",
-                  f"{r['competition_excess_22']:+.3f}", f"{r['competition_w_excess_22']:+.3f}",
-                  rho(r["hidden"], "competition_mean"), rho(r["hidden"], "competition_w_22"))
+    t = competition_console_table(scan, corr).to_rich()
     console.print(t)
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in written)}")
 
 def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
     """Competition of each traced LoRA pair model per (rank, seed), beside S and the gaps."""
     from ncnet.experiments.lora.summary import final_rows
-    from ncnet.report.format import strict_json
     from ncnet.studies.competition import lora_competition
+    from ncnet.studies.competition_report import lora_competition_table, write_lora_competition
 
     result = lora_competition(records, final_rows(records))
     if not result["groups"]:
@@ -146,17 +131,8 @@ def _analyze_lora(out: Path, records: list[dict[str, Any]]) -> None:
                           "seed) traced with `ncnet lora --trace-every K`", markup=False,
                           highlight=False, soft_wrap=True)
         return
-    t = Table(title="LoRA gradient competition per (rank, seed)")
-    for col in ("rank", "seed", "S", "gap A2", "gap B2", "index 11/12/21/22",
-                "weighted 11/12/21/22"):
-        t.add_column(col, justify="right", overflow="fold")
-    for g in result["groups"]:
-        t.add_row(str(g["rank"]), str(g["seed"]), f"{g['S']:.3f}", f"{g['gap_A2']:+.3f}",
-                  f"{g['gap_B2']:+.3f}",
-                  *("/".join(f"{g[f'{name}_{k}']:.2f}" for k in ("11", "12", "21", "22"))
-                    for name in ("competition", "competition_w")))
+    t = lora_competition_table(result).to_rich()
     console.print(t)
     console.print("per-layer indices of each (2,2) model and pooled correlations: "
                   "competition.json")
-    (out / "competition.json").write_text(json.dumps(strict_json(result), indent=2) + "\n")
-    console.print(f"wrote {out / 'competition.json'}")
+    console.print(f"wrote {out / write_lora_competition(out, result)}")

@@ -130,7 +130,7 @@ def bench_lora_command(
 ) -> None:
     """Training throughput of ncnet's LoRA loop against a plain PEFT + transformers loop."""
     from ncnet.experiments.lora.bench import bench_lora
-    from ncnet.experiments.lora.experiment import LoraConfig
+    from ncnet.experiments.lora.config import LoraConfig
 
     if rank < 1:
         raise UserError(f"--rank {rank} is not allowed: use a whole number >= 1")

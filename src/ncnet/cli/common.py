@@ -120,8 +120,25 @@ def progress_bar() -> Progress:
     )
 
 
+def field_option(model: type[BaseModel], name: str, *flags: str, **kwargs: Any) -> Any:
+    """The ``typer.Option`` of config field ``name``: its default (a list or tuple as the
+    comma-separated text the option parses) and its help (the field's description), so each
+    is written once, in the config. ``flags`` and ``kwargs`` go on to ``typer.Option``.
+
+    >>> from ncnet.experiments.toy.config import ToyConfig
+    >>> option = field_option(ToyConfig, "hidden")
+    >>> option.default, option.help
+    ('2,3,4', 'hidden sizes n, comma-separated')
+    """
+    field = model.model_fields[name]
+    default = field.get_default(call_default_factory=True)
+    if isinstance(default, list | tuple):
+        default = ",".join(map(str, default))
+    return typer.Option(default, *flags, help=field.description, **kwargs)
+
+
 def toy_config_from(values: dict[str, Any], source: str = "option"):
-    from ncnet.experiments.toy.experiment import ToyConfig
+    from ncnet.experiments.toy.config import ToyConfig
 
     return validated(ToyConfig, values, source)
 

@@ -17,6 +17,7 @@ from ncnet.cli.common import (
     UserError,
     console,
     examples,
+    field_option,
     guarded,
     parse_ints,
     progress_pace,
@@ -24,6 +25,8 @@ from ncnet.cli.common import (
     toy_config_from,
     validated,
 )
+from ncnet.experiments.lora.config import LoraConfig
+from ncnet.experiments.toy.config import ToyConfig
 from ncnet.tasks.suites import SUITES
 
 SUITE_HELP = f"task suite: {' | '.join(SUITES)} (tasks per suite: below)"
@@ -132,28 +135,25 @@ def run_and_report(experiment: Any, config: Any, out: Path, report: bool,
 @commands.command(epilog=TOY_EXAMPLES)
 @guarded
 def toy(
-    hidden: str = typer.Option("2,3,4", help="hidden sizes n, comma-separated"),
-    runs: int = typer.Option(50, help="independent runs per hidden size"),
-    epochs: int = typer.Option(5000, help="full-batch training epochs"),
-    optimizer: str = typer.Option("adam", help="adam | sgd"),
-    lr: float = typer.Option(0.01, help="learning rate"),
-    momentum: float = typer.Option(0.0, help="SGD momentum"),
-    loss: str = typer.Option("bce", help="bce (logits) | mse"),
-    encoding: str = typer.Option("pm1", help="input bits as pm1 (-1/+1) | 01"),
-    init: str = typer.Option("he", help="he (Kaiming normal) | torch (nn.Linear's) | xavier"),
-    seed: int = typer.Option(0, help="base seed; every model's seed derives from it"),
-    joint: bool = typer.Option(True, "--joint/--no-joint", help="also train the 4-head control"),
-    dtype: str = typer.Option("float64", help="float64 | float32"),
-    device: str = typer.Option("cpu", help="cpu | cuda | cuda:N | auto"),
-    threads: int = typer.Option(1, help="torch CPU threads (1 is fastest for these tiny tensors)"),
-    record_every: int = typer.Option(50, help="store per-head losses every k epochs (0: off)"),
-    trace_every: int = typer.Option(0, help="store the cosine of Alice's and Bob's gradients on "
-                                    "the shared layer at epoch 1 and every k epochs (0: off)"),
-    tasks_a: str = typer.Option("bit1,xor", help="Alice's tasks of (X1, X2), comma-separated: "
-                                "bit1, bit2, xor, xnor, and, or, nand, nor"),
-    tasks_b: str = typer.Option("bit1,xor", help="Bob's tasks of (X3, X4), as --tasks-a"),
-    expression: str = typer.Option("chsh", help="Bell expressions scored per run, "
-                                   "comma-separated (`ncnet bell list`, or .toml / .json)"),
+    hidden: str = field_option(ToyConfig, "hidden"),
+    runs: int = field_option(ToyConfig, "runs"),
+    epochs: int = field_option(ToyConfig, "epochs"),
+    optimizer: str = field_option(ToyConfig, "optimizer"),
+    lr: float = field_option(ToyConfig, "lr"),
+    momentum: float = field_option(ToyConfig, "momentum"),
+    loss: str = field_option(ToyConfig, "loss"),
+    encoding: str = field_option(ToyConfig, "encoding"),
+    init: str = field_option(ToyConfig, "init"),
+    seed: int = field_option(ToyConfig, "seed"),
+    joint: bool = field_option(ToyConfig, "joint", "--joint/--no-joint"),
+    dtype: str = field_option(ToyConfig, "dtype"),
+    device: str = field_option(ToyConfig, "device"),
+    threads: int = field_option(ToyConfig, "threads"),
+    record_every: int = field_option(ToyConfig, "record_every"),
+    trace_every: int = field_option(ToyConfig, "trace_every"),
+    tasks_a: str = field_option(ToyConfig, "tasks_a"),
+    tasks_b: str = field_option(ToyConfig, "tasks_b"),
+    expression: str = field_option(ToyConfig, "expression"),
     out: Path = typer.Option(Path("runs/fig2"), help="output directory (resumes if it exists)"),
     report: bool = typer.Option(True, "--report/--no-report", help="write figures and report"),
     executor: str | None = typer.Option(None, help="inline | pool | ray (default on the CPU "
@@ -255,35 +255,30 @@ def traced_rerun(config: Any, out: Path, every: int = 50) -> str:
 def lora(
     ctx: typer.Context,
     suite: str = typer.Option("offline-mixed", help=SUITE_HELP),
-    model: str | None = typer.Option(None, help="HF name or local path (default: the suite's)"),
-    ranks: str = typer.Option("1,2,4,8", help="LoRA ranks, comma-separated"),
-    epochs: int = typer.Option(12, help="training epochs per model"),
+    model: str | None = field_option(LoraConfig, "model"),
+    ranks: str = field_option(LoraConfig, "ranks"),
+    epochs: int = field_option(LoraConfig, "epochs"),
     seed: int = typer.Option(1, help="first seed"),
     seeds: int = typer.Option(1, help="how many seeds, counted from --seed: --seed 1 --seeds 3 "
                               "trains seeds 1, 2, 3 (a TOML file lists them: seeds = [1, 2, 3])"),
-    lr: float = typer.Option(2e-3, help="AdamW learning rate"),
-    batch_size: int = typer.Option(32, help="batch per task (each step: one of each)"),
-    lora_alpha: float = typer.Option(16.0, help="LoRA alpha (scale alpha / r)"),
-    lora_dropout: float = typer.Option(0.1, help="LoRA dropout"),
-    targets: str = typer.Option("query,value", help="modules that get adapters, e.g. value or "
-                                "query,key,value,dense"),
+    lr: float = field_option(LoraConfig, "lr"),
+    batch_size: int = field_option(LoraConfig, "batch_size"),
+    lora_alpha: float = field_option(LoraConfig, "lora_alpha"),
+    lora_dropout: float = field_option(LoraConfig, "lora_dropout"),
+    targets: str = field_option(LoraConfig, "targets"),
     layers: str = typer.Option("all", help="encoder layers with adapters, e.g. 5 or 4,5 (0-based)"),
-    alpha_scaling: str = typer.Option("fixed", help="fixed (alpha as given) | rank (alpha = "
-                                      "lora_alpha * r: same scale at every rank)"),
-    trace_every: int = typer.Option(0, help="store the cosine of Alice's and Bob's gradients "
-                                    "on the LoRA parameters every k steps (0: off)"),
-    pooling: str = typer.Option("mean", help="mean | cls | pooler"),
-    max_len: int = typer.Option(48, help="max tokens per text"),
-    train_size: int = typer.Option(600, help="train items per task"),
-    test_size: int = typer.Option(300, help="test items per task"),
-    data_dir: Path | None = typer.Option(None, help="local task files: DIR/<task>/{train,test}"
-                                         ".{csv,jsonl,parquet}"),
-    cache_dir: Path | None = typer.Option(None, help="dataset cache (default ~/.cache/ncnet)"),
-    threads: int | None = typer.Option(None, help="torch CPU threads per model",
-                                       show_default="torch's own: one per CPU core, or "
-                                       "$OMP_NUM_THREADS"),
-    device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:N"),
-    precision: str = typer.Option("fp32", help="fp32 | bf16 (autocast, CUDA only)"),
+    alpha_scaling: str = field_option(LoraConfig, "alpha_scaling"),
+    trace_every: int = field_option(LoraConfig, "trace_every"),
+    pooling: str = field_option(LoraConfig, "pooling"),
+    max_len: int = field_option(LoraConfig, "max_len"),
+    train_size: int = field_option(LoraConfig, "train_size"),
+    test_size: int = field_option(LoraConfig, "test_size"),
+    data_dir: Path | None = field_option(LoraConfig, "data_dir"),
+    cache_dir: Path | None = field_option(LoraConfig, "cache_dir"),
+    threads: int | None = field_option(LoraConfig, "threads", show_default="torch's own: one "
+                                       "per CPU core, or $OMP_NUM_THREADS"),
+    device: str = field_option(LoraConfig, "device"),
+    precision: str = field_option(LoraConfig, "precision"),
     slope_window: int = typer.Option(80, help="epochs over which μ∇S is averaged"),
     workers: int = typer.Option(1, help="models trained at once (pool processes, local Ray "
                                 "CPUs)"),
@@ -308,7 +303,6 @@ def lora(
             raise UserError(f"suite {suite}: task(s) {', '.join(missing)} come from the Hugging "
                             f"Face hub and are not cached here; {hub_switch()}, or give "
                             "--data-dir DIR with DIR/<task>/{train,test}.csv")
-    from ncnet.experiments.lora.experiment import LoraConfig
 
     if seeds < 1:
         raise UserError(f"--seeds {seeds} is not allowed: use a whole number >= 1")

@@ -16,16 +16,14 @@ from __future__ import annotations
 import contextlib
 import warnings
 from pathlib import Path
-from typing import Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
+from ncnet.models.settings import Pooling
 from ncnet.runtime.extras import require
 from ncnet.runtime.hub import hub_offline
-
-Pooling = Literal["mean", "cls", "pooler"]
 
 warnings.filterwarnings(  # raised inside PEFT's use of transformers, not by our code
     "ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning

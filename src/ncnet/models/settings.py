@@ -1,5 +1,6 @@
-"""What a batch of NCnet models trains with: the optimiser, loss and init choices and
-:class:`TrainSettings`. Kept free of torch so that configs validate without importing it."""
+"""What the models train with: the optimiser, loss and init choices of a batch of NCnet
+models and :class:`TrainSettings`, and the pooling choices of the LoRA encoder. Kept free of
+torch so that configs validate without importing it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Literal
 Optimizer = Literal["adam", "sgd"]
 Loss = Literal["bce", "mse"]
 Init = Literal["torch", "xavier", "he"]
+Pooling = Literal["mean", "cls", "pooler"]
+"""How the LoRA encoder's token states become one vector per text (models.multitask)."""
+
 OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
 LOSSES: tuple[str, ...] = ("bce", "mse")
 INITS: tuple[str, ...] = ("torch", "xavier", "he")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ncnet import chsh
 from ncnet.report.figures import NARROW_WIDTH, PAIR_COLOURS, Target, wrap_title
-from ncnet.report.format import format_p
+from ncnet.report.format import format_p, strict_json, with_interval
 from ncnet.report.render import Block, render_markdown
 from ncnet.report.table import Table
 
@@ -26,7 +26,7 @@ def competition_scan_table(scan: Sequence[dict[str, Any]]) -> Table:
     rows = []
     for r in scan:
         row = {"n": r["hidden"], "runs": r["runs"],
-               "S [95% CI]": f"{r['S']:.3f} [{r['S_ci'][0]:.3f}, {r['S_ci'][1]:.3f}]",
+               "S [95% CI]": with_interval(r["S"], r["S_ci"]),
                "S_product": f"{r['S_product']:.3f}",
                "joint S": f"{r['S_joint']:.3f}" if "S_joint" in r else "—",
                "gap_A2": f"{r['gap_A2']:+.3f}", "gap_B2": f"{r['gap_B2']:+.3f}"}
@@ -34,9 +34,8 @@ def competition_scan_table(scan: Sequence[dict[str, Any]]) -> Table:
             if f"{name}_22" in r:
                 row[f"{label} 11/12/21/22"] = "/".join(
                     f"{r[f'{name}_{k}']:.2f}" for k in ("11", "12", "21", "22"))
-                lo, hi = r[f"{name}_excess_22_ci"]
-                row[f"{label} (2,2) excess [CI]"] = (f"{r[f'{name}_excess_22']:+.3f} "
-                                                      f"[{lo:+.3f}, {hi:+.3f}]")
+                row[f"{label} (2,2) excess [CI]"] = with_interval(
+                    r[f"{name}_excess_22"], r[f"{name}_excess_22_ci"], sign="+")
         rows.append(row)
     return Table.from_records(rows)
 
@@ -72,7 +71,7 @@ def competition_verdict(scan: Sequence[dict[str, Any]],
         if not hit or hit[0]["r"] != hit[0]["r"]:
             return "undefined"
         c = hit[0]
-        return f"{c['r']:+.2f} [{c['ci'][0]:+.2f}, {c['ci'][1]:+.2f}]"
+        return with_interval(c["r"], c["ci"], 2, "+")
 
     parts = []
     for name, label in (("competition", "plain"), ("competition_w", "gradient-weighted")):
@@ -132,7 +131,6 @@ def write_competition_report(out: str | Path, records: Sequence[dict[str, Any]],
     runs of ``records``; returns (scan rows, correlation rows, file names)."""
     import json
 
-    from ncnet.report.format import strict_json
     from ncnet.studies import competition
 
     path = Path(out)
@@ -222,3 +220,48 @@ def capacity_scan_figure(scan: Sequence[dict[str, Any]], correlations: Sequence[
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def competition_console_table(scan: Sequence[dict[str, Any]],
+                              correlations: Sequence[dict[str, Any]]) -> Table:
+    """The terminal digest of a traced capacity scan (``ncnet analyze``): per hidden size the
+    mean S, the (2,2) model's excess of both indices and their Spearman ρ with S."""
+    def rho(n: int, measure: str) -> str:
+        hit = [c for c in correlations if c["hidden"] == n and c["measure"] == measure
+               and c["against"] == "S"]
+        c = hit[0] if hit else None
+        if c is None or c["r"] != c["r"]:
+            return "—"
+        return with_interval(c["r"], c["ci"], 2, "+")
+
+    return Table("Gradient competition per hidden size (mean over runs)",
+                 ["n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",
+                  "ρ(index, S)", "ρ(weighted 22, S)"],
+                 [[str(r["hidden"]), str(r["runs"]), f"{r['S']:.3f}",
+                   f"{r['competition_excess_22']:+.3f}", f"{r['competition_w_excess_22']:+.3f}",
+                   rho(r["hidden"], "competition_mean"), rho(r["hidden"], "competition_w_22")]
+                  for r in scan])
+
+
+def lora_competition_table(result: dict[str, Any]) -> Table:
+    """Per traced (rank, seed) of a LoRA sweep
+    (:func:`ncnet.studies.competition.lora_competition`): S, the XOR gaps and both indices of
+    the four pair models."""
+    return Table("LoRA gradient competition per (rank, seed)",
+                 ["rank", "seed", "S", "gap A2", "gap B2", "index 11/12/21/22",
+                  "weighted 11/12/21/22"],
+                 [[str(g["rank"]), str(g["seed"]), f"{g['S']:.3f}", f"{g['gap_A2']:+.3f}",
+                   f"{g['gap_B2']:+.3f}",
+                   *("/".join(f"{g[f'{name}_{k}']:.2f}" for k in ("11", "12", "21", "22"))
+                     for name in ("competition", "competition_w"))]
+                  for g in result["groups"]], fold=True)
+
+
+def write_lora_competition(out: str | Path, result: dict[str, Any]) -> str:
+    """``competition.json`` of a LoRA sweep (per-layer indices of each (2,2) model, pooled
+    correlations) into ``out``; returns its name."""
+    import json
+
+    (Path(out) / "competition.json").write_text(json.dumps(strict_json(result), indent=2)
+                                                + "\n")
+    return "competition.json"

@@ -21,122 +21,19 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from torch.nn import functional as F
 
-from ncnet.models.multitask import LoraSpec, MultiTaskLora, Pooling, build_model, resolve_model
-from ncnet.runtime.devices import check_device_name
+from ncnet.experiments.lora.config import LoraConfig
+from ncnet.models.multitask import MultiTaskLora, build_model, resolve_model
 from ncnet.runtime.extras import require
 from ncnet.runtime.hub import hub_offline, hub_switch
-from ncnet.tasks.suites import get_suite
 from ncnet.tasks.text import load_task
 
 CHECKPOINT_WEIGHTS = "trainable.safetensors"
 CHECKPOINT_META = "meta.json"
-
-
-class LoraConfig(BaseModel):
-    """Everything one LoRA sweep needs. ``model=None`` takes the suite's model.
-
-    Defaults are the offline-mixed budget measured in docs/lora-notes.md (MiniLM, 600 train /
-    300 test items per task, 12 epochs, batch 32 + 32, lr 2e-3, alpha 16, dropout 0.1): the
-    16 pair models of `--ranks 1,2,4,8` take about 36 min on one CPU thread.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    suite: str = "offline-mixed"
-    model: str | None = None
-    ranks: tuple[int, ...] = (1, 2, 4, 8)
-    epochs: int = Field(default=12, gt=0)
-    seeds: tuple[int, ...] = (1,)
-    lr: float = Field(default=2e-3, gt=0)
-    batch_size: int = Field(default=32, gt=0)
-    lora_alpha: float = Field(default=16.0, gt=0)
-    lora_dropout: float = Field(default=0.1, ge=0, lt=1)
-    pooling: Pooling = "mean"
-    max_len: int = Field(default=48, gt=2)
-    threads: int | None = Field(default=None, gt=0)
-    device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N")
-    precision: Literal["fp32", "bf16"] = Field(
-        default="fp32", description="fp32 | bf16 (autocast on CUDA; fp32 is the only choice on "
-        "the CPU)")
-    train_size: int = Field(default=600, gt=0)
-    test_size: int = Field(default=300, gt=0)
-    data_seed: int = 0
-    data_dir: str | None = None
-    cache_dir: str | None = None
-    pretrained: bool = True
-    targets: tuple[str, ...] = Field(
-        default=("query", "value"),
-        description="modules that get LoRA adapters, by last name part (query, key, value, "
-        "dense for BERT)")
-    layers: tuple[int, ...] | None = Field(
-        default=None, description="encoder layers that get adapters (0-based; None: all)")
-    alpha_scaling: Literal["fixed", "rank"] = Field(
-        default="fixed",
-        description="fixed: alpha = lora_alpha at every rank (scale lora_alpha / r); rank: "
-        "alpha = lora_alpha * r (scale lora_alpha at every rank, as fixed has at r = 1)")
-    trace_every: int = Field(
-        default=0, ge=0, description="compare Alice's and Bob's gradients on the LoRA "
-        "parameters (per layer and overall) at step 1 and every k training steps (0: off)")
-
-    @field_validator("ranks")
-    @classmethod
-    def _ranks(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        bad = [r for r in v if r < 0]
-        if bad or not v:
-            raise ValueError(f"ranks must be whole numbers >= 0 (0: heads only), got {list(v)}")
-        return v
-
-    @field_validator("device")
-    @classmethod
-    def _device_name(cls, v: str) -> str:
-        return check_device_name(v)
-
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        names = sorted({t.strip() for t in v})
-        if not v or not all(names):
-            raise ValueError(f"targets must be module names such as query,value, got {list(v)}")
-        return tuple(names)
-
-    @field_validator("layers")
-    @classmethod
-    def _layers(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
-        if v is None:
-            return None
-        if not v or any(k < 0 for k in v):
-            raise ValueError(f"layers must be whole numbers >= 0, got {list(v)}")
-        return tuple(sorted(set(v)))
-
-    @model_validator(mode="after")
-    def _suite(self) -> LoraConfig:
-        get_suite(self.suite)
-        return self
-
-    @property
-    def model_name(self) -> str:
-        return self.model or get_suite(self.suite).model
-
-    def spec(self, rank: int) -> LoraSpec:
-        """The adapter of one rank; with ``alpha_scaling = "rank"`` alpha is lora_alpha * r."""
-        if rank < 0:
-            raise ValueError(f"rank must be a whole number >= 0, got {rank}")
-        alpha = self.lora_alpha * rank if self.alpha_scaling == "rank" and rank else self.lora_alpha
-        return LoraSpec(rank=rank, alpha=alpha, dropout=self.lora_dropout,
-                        target_modules=self.targets, layers=self.layers)
-
-    def task(self, head: Literal["A", "B"], index: int) -> str:
-        """Task name of Alice's (``A``) or Bob's (``B``) setting ``index`` in {1, 2}."""
-        if index not in (1, 2):
-            raise ValueError(f"setting index must be 1 or 2, got {index}")
-        suite = get_suite(self.suite)
-        return (suite.alice if head == "A" else suite.bob)[index - 1]
 
 
 @dataclass
@@ -744,27 +641,27 @@ class LoraExperiment:
                 f"{result.complete_before} already in the store (config {result.config_hash})")
 
     def console_tables(self, summary: dict[str, Any]) -> list:
-        from ncnet.report.format import format_p
+        from ncnet.report.format import format_p, interval, with_interval
         from ncnet.report.table import Table
 
         t = Table("CHSH S per LoRA rank (four pair models per rank and seed)",
-                      ["rank", "seeds", "mean S", "CI seeds (t)", "CI items", "p Holm",
-                       "S indep.", "tasks learned"], [])
+                  ["rank", "seeds", "mean S", "CI seeds (t)", "CI items", "p Holm",
+                   "S indep.", "tasks learned"], [])
         failed = Table("tasks that did not learn: their (rank, seed) cells are left out "
-                           "of the trend and the S > 2 conclusions",
-                           ["rank", "seed", "task", "pair", "accuracy [95% CI]", "chance"], [])
+                       "of the trend and the S > 2 conclusions",
+                       ["rank", "seed", "task", "pair", "accuracy [95% CI]", "chance"], [])
         for r, e in summary.items():
             s = e["S"]
             seeds_ci = s.get("ci_over_seeds")
             t.rows.append([
                 r, str(e["seeds"]), f"{s['mean']:.3f}",
-                f"[{seeds_ci[0]:.2f}, {seeds_ci[1]:.2f}]" if seeds_ci else "— 1 seed",
-                " ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in s["ci_over_items"]),
+                interval(seeds_ci, 2) if seeds_ci else "— 1 seed",
+                " ".join(interval(ci, 2) for ci in s["ci_over_items"]),
                 " ".join(format_p(p) for p in s.get("p_S_above_2_holm", s["p_S_above_2"])),
                 f"{e['S_product']:.3f}", learned_label(e)])
             failed.rows += [[r, str(f["seed"]), f"{f['task']} ({f['head']})",
                              "({}, {})".format(*c["pair"]),
-                             f"{c['accuracy']:.2f} [{c['ci'][0]:.2f}, {c['ci'][1]:.2f}]",
+                             with_interval(c["accuracy"], c["ci"], 2),
                              f"{c['chance']:.2f}"]
                             for f in e.get("did_not_learn", []) for c in f.get("cells", [])]
         items = sorted({n for e in summary.values() for n in e["S"].get("items", []) if n})

@@ -16,13 +16,9 @@ from ncnet import chsh
 from ncnet.experiments.lora.figures import figure_3, figure_4, figure_5
 from ncnet.paper import PAPER_MU_GRAD_S_EPOCHS, PAPER_MU_GRAD_S_R1, PAPER_TABLE2_S
 from ncnet.report.figures import draw_both
-from ncnet.report.format import format_p
+from ncnet.report.format import format_p, interval, with_interval
 from ncnet.report.render import Block, write_report
 from ncnet.report.table import Table
-
-
-def _interval(ci: Sequence[float] | None, digits: int = 3) -> str:
-    return "—" if ci is None else f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
 
 
 def lora_rank_table(summary: dict[str, Any], paper: dict[int, float] | None) -> Table:
@@ -36,13 +32,13 @@ def lora_rank_table(summary: dict[str, Any], paper: dict[int, float] | None) -> 
             "rank": int(r),
             "seeds": e["seeds"],
             "mean S": round(s["mean"], 3),
-            "95% CI over seeds (t)": _interval(s.get("ci_over_seeds")) if e["seeds"] > 1
+            "95% CI over seeds (t)": interval(s.get("ci_over_seeds")) if e["seeds"] > 1
             else "— (1 seed)",
             "95% CI over items, per seed": "; ".join(
-                f"{_interval(ci)} ({n} items)" if n else _interval(ci)
+                f"{interval(ci)} ({n} items)" if n else interval(ci)
                 for ci, n in zip(s["ci_over_items"], items, strict=True)),
             "CI if pairs independent (old)": "; ".join(
-                _interval(ci) for ci in s.get("ci_over_items_independent") or []),
+                interval(ci) for ci in s.get("ci_over_items_independent") or []),
             "p (S > 2, Holm)": "; ".join(format_p(p) for p in
                                          s.get("p_S_above_2_holm", s["p_S_above_2"])),
             "S if independent": round(e["S_product"], 3),
@@ -73,7 +69,7 @@ def lora_learnability_blocks(gate: dict[str, Any] | None) -> list[Block]:
     table = Table.from_records([{
         "rank": f["rank"], "seed": f["seed"], "task": f"{f['task']} ({f['head']})",
         "pair": "({}, {})".format(*c["pair"]),
-        "accuracy [95% CI]": f"{c['accuracy']:.3f} [{c['ci'][0]:.3f}, {c['ci'][1]:.3f}]",
+        "accuracy [95% CI]": with_interval(c["accuracy"], c["ci"]),
         "items": c["n"], "chance": round(c["chance"], 3),
     } for f in failed for c in f["cells"]])
     return [Block("p", rule + "Where a task did not learn, its (rank, seed) cell is marked "

@@ -139,7 +139,7 @@ def console_tables(summary: dict[str, Any]) -> list[Any]:
     depend on n); per expression and hidden size, mean V against the local bound (the CI, the
     runs above it and the test); and the product prediction, the joint control and the
     signalling spread. Nothing without Bell expressions in ``summary``."""
-    from ncnet.report.format import format_p
+    from ncnet.report.format import format_p, percent_interval, with_interval
     from ncnet.report.table import Table
 
     names = list(dict.fromkeys(name for e in summary.values() for name in e.get("bell", {})))
@@ -148,31 +148,30 @@ def console_tables(summary: dict[str, Any]) -> list[Any]:
     if not cells:
         return []
     bounds = Table("Bell expressions: the largest V of local, quantum and no-signalling "
-                       "statistics", ["expression", "local", "quantum", "no-signalling"], [],
-                       caption="quantum: Tsirelson SDP (exact) or an NPA upper bound, its kind "
-                               "in summary.json")
+                   "statistics", ["expression", "local", "quantum", "no-signalling"], [],
+                   caption="quantum: Tsirelson SDP (exact) or an NPA upper bound, its kind "
+                           "in summary.json")
     for name in names:
         bd = next(b["bounds"] for m, _, b in cells if m == name)
         q = "—" if bd["quantum"] is None else f"{bd['quantum']:.4g}"
         bounds.rows.append([name, f"{bd['local']:.4g}", q, f"{bd['no_signalling']:.4g}"])
     values = Table("Bell expressions per hidden size n: mean V against the local bound "
-                       "(partner-averaged marginals)",
-                       ["expression", "n", "mean V [95% CI]", ">local [95% CI]", "p Holm"], [],
-                       caption="V: Student-t 95% CI over runs; >local: runs above the local "
-                               "bound, exact CI; p: one-sided t-test of mean V > local, Holm "
-                               "across n")
+                   "(partner-averaged marginals)",
+                   ["expression", "n", "mean V [95% CI]", ">local [95% CI]", "p Holm"], [],
+                   caption="V: Student-t 95% CI over runs; >local: runs above the local "
+                           "bound, exact CI; p: one-sided t-test of mean V > local, Holm "
+                           "across n")
     controls = Table("Bell expressions per hidden size n: the controls",
-                         ["expression", "n", "V if independent", "joint max", "spread"], [],
-                         caption="V if independent: mean V of the product-of-marginals "
-                                 "prediction; joint max: the joint control's largest V; "
-                                 "spread: mean over runs of the largest accuracy spread of a "
-                                 "head over partner tasks")
+                     ["expression", "n", "V if independent", "joint max", "spread"], [],
+                     caption="V if independent: mean V of the product-of-marginals "
+                             "prediction; joint max: the joint control's largest V; "
+                             "spread: mean over runs of the largest accuracy spread of a "
+                             "head over partner tasks")
     for name, n, b in cells:
         v = b["V"]
         values.rows.append([
-            name, n, f"{v['mean']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]",
-            "{:.0%} [{:.0%},{:.0%}]".format(b["fraction_above_local"],
-                                          *b["fraction_above_local_ci"]),
+            name, n, with_interval(v["mean"], v["ci"]),
+            percent_interval(b["fraction_above_local"], b["fraction_above_local_ci"], sep=","),
             format_p(b["test"].get("p_holm"))])
         controls.rows.append([
             name, n, f"{b['product']['mean']:.3f}",

@@ -11,13 +11,8 @@ import numpy as np
 import torch
 
 from ncnet import chsh
-from ncnet.experiments.toy.experiment import (
-    JOINT_EXPERIMENT,
-    ToyConfig,
-    ToyExperiment,
-    model_seed,
-    planned_runs,
-)
+from ncnet.experiments.toy.config import JOINT_EXPERIMENT, ToyConfig
+from ncnet.experiments.toy.experiment import ToyExperiment, model_seed, planned_runs
 from ncnet.models.ncnet_trainer import init_params, to_module, train_batched
 from ncnet.report.table import Table
 from ncnet.tasks.bits import PAPER_TASKS, encode_inputs, pair_targets
@@ -143,7 +138,7 @@ def mtask_table(r: dict[str, Any], epochs: int) -> Table:
     """The rows of :func:`bench_mtask`'s result ``r``: the CHSH design (the baseline, 1x) and
     the m-task design, with models per run, models trained, seconds and the time ratio."""
     table = Table(f"m-task toy against the CHSH toy, {epochs} epochs, joint control on",
-                      ["design", "models per run", "models", "seconds", "time ratio"], [])
+                  ["design", "models per run", "models", "seconds", "time ratio"], [])
     for key, ratio in (("chsh", "1x"), ("mtask", f"{r['time_ratio']:.2f}x")):
         d = r[key]
         name = ",".join(d["tasks_a"]) + " x " + ",".join(d["tasks_b"])

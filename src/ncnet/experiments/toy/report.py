@@ -23,7 +23,7 @@ from ncnet.experiments.toy.figures import (
 )
 from ncnet.paper import CLAIM_REGIONS, PAPER_FIG2, claim_reading
 from ncnet.report.figures import draw_both
-from ncnet.report.format import format_p
+from ncnet.report.format import format_p, percent_interval, with_interval
 from ncnet.report.render import Block, write_report
 from ncnet.report.table import Table
 from ncnet.stats.learnability import unlearned
@@ -34,13 +34,13 @@ from ncnet.studies.competition_report import capacity_scan_figure, competition_b
 
 
 def _ci(e: dict[str, Any], digits: int = 3) -> str:
-    return f"{e['mean']:.{digits}f} [{e['ci'][0]:.{digits}f}, {e['ci'][1]:.{digits}f}]"
+    """'2.245 [2.130, 2.360]': a summary entry's mean and its CI."""
+    return with_interval(e["mean"], e["ci"], digits)
 
 
 def _frac(e: dict[str, Any], name: str) -> str:
     """'12% [8%, 17%] of 50' — a fraction of runs with its exact 95% CI and its count."""
-    lo, hi = e[f"{name}_ci"]
-    return f"{e[name]:.0%} [{lo:.0%}, {hi:.0%}] of {e['runs']}"
+    return f"{percent_interval(e[name], e[f'{name}_ci'])} of {e['runs']}"
 
 
 def toy_summary_table(summary: dict[str, Any]) -> Table:
@@ -375,8 +375,8 @@ def toy_bell_table(summary: dict[str, Any], name: str) -> Table:
             "no-signalling": f"{bd['no_signalling']:.4g}",
             "V if independent": _ci(b["product"]),
             "signalling spread": _ci(b["spread"]),
-            "runs > local [95% CI]": "{:.0%} [{:.0%}, {:.0%}]".format(
-                b["fraction_above_local"], *b["fraction_above_local_ci"]),
+            "runs > local [95% CI]": percent_interval(b["fraction_above_local"],
+                                                      b["fraction_above_local_ci"]),
             "p (V > local), Holm": format_p(b["test"].get("p_holm")),
             "joint max": f"{b['joint']['max']:.3f}" if "joint" in b else "—",
         })

@@ -22,9 +22,6 @@ from ncnet.tasks.bits import (
     side_targets,
 )
 
-#: Most tasks per side (the Bell-family option set).
-
-
 #: Fractions of runs reported per hidden size, each with an exact (Clopper–Pearson) CI:
 #: name -> (which S column, predicate).
 FRACTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {

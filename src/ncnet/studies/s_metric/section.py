@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ncnet.report.format import interval, strict_json
 from ncnet.report.table import Table
 from ncnet.studies.s_metric import claims as mc
 
@@ -31,7 +32,6 @@ def metric_section(out: Path, experiment: Any, config: Any, digest: str,
     :func:`ncnet.experiments.toy.metric_cells.budget_cells`) instead of the latest sweep's.
     Returns the result (:func:`ncnet.studies.s_metric.claims.analyze`, with ``notes``), the
     console tables and the names of the files written."""
-    from ncnet.report.format import strict_json
     from ncnet.studies.s_metric.figure import metric_figure
 
     cells, notes = cells if cells is not None else experiment.metric_cells(config, digest,
@@ -54,10 +54,6 @@ def metric_section(out: Path, experiment: Any, config: Any, digest: str,
     return result, tables(result), written
 
 
-def _ci(ci: Sequence[float] | None, digits: int = 3) -> str:
-    return "—" if ci is None else f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
-
-
 def tables(result: dict[str, Any]) -> list[Table]:
     """The console tables: per level, the correlations, the claims."""
     unit = result["unit"]
@@ -71,24 +67,24 @@ def tables(result: dict[str, Any]) -> list[Table]:
             continue
         left = f" (+{r['left_out']} left out)" if r["left_out"] else ""
         per_level.rows.append([f"{r['level']:g}", f"{r['units']}{left}",
-                               f"{r['S']:.3f} {_ci(r['S_ci'])}",
-                               f"{r['acc']:.3f} {_ci(r['acc_ci'])}",
-                               f"{r['S_product']:.3f} {_ci(r['S_product_ci'])}"])
+                               f"{r['S']:.3f} {interval(r['S_ci'])}",
+                               f"{r['acc']:.3f} {interval(r['acc_ci'])}",
+                               f"{r['S_product']:.3f} {interval(r['S_product_ci'])}"])
     per_level.caption = "; ".join(result["left_out"] + result.get("notes", []))
     corr = Table("S as a metric: correlations with Acc_comb_avg (95% CIs)",
-                     ["measure", "Spearman", "Pearson"], [])
+                 ["measure", "Spearman", "Pearson"], [])
     for measure, label in mc.MEASURES.items():
         cells = [c for c in result["correlations"] if c["measure"] == measure]
         by = {c["method"]: c for c in cells}
         corr.rows.append([label, *(
-            "—" if by[m]["r"] != by[m]["r"] else f"{by[m]['r']:+.3f} {_ci(by[m]['ci'])}"
+            "—" if by[m]["r"] != by[m]["r"] else f"{by[m]['r']:+.3f} {interval(by[m]['ci'])}"
             for m in ("spearman", "pearson"))])
     if result["correlations"]:
         corr.caption = result["correlations"][0]["scheme"]
     claims = Table("S as a metric: the paper's claims (metric_claims.csv)",
-                       ["claim", "reading", "measured", "interval", "verdict"],
-                       [[c.claim, c.reading, c.measured, c.interval, c.verdict]
-                        for c in result["claims"]])
+                   ["claim", "reading", "measured", "interval", "verdict"],
+                   [[c.claim, c.reading, c.measured, c.interval, c.verdict]
+                    for c in result["claims"]])
     claims.caption = (f"δ = {result['delta_s']:g} for 'about 2', δ_acc = "
                       f"{result['delta_acc']:g} for the accuracy plateau; {result['split']}")
     return [per_level, corr, claims]
