@@ -39,3 +39,29 @@ def test_package_inits_hold_only_a_docstring_except_the_public_faces():
                                     for n in tree.body):
             importing.append(rel)
     assert importing == []
+
+
+def test_the_old_chsh_paths_of_the_moved_statistics_are_thin_aliases_that_say_so():
+    """ncnet.chsh keeps the 2 x 2 case; a generic statistic read from it is the object from
+    its new home, with a DeprecationWarning naming that home."""
+    import warnings
+
+    from ncnet import chsh
+    from ncnet.bell import score
+    from ncnet.stats import outcomes, resampling, runs, verdicts
+
+    homes = {"t_interval": runs, "bootstrap_ci": resampling, "verdict": verdicts,
+             "Region": verdicts, "as_pm1": outcomes, "PAIRED_SCHEME": score}
+    for name, home in homes.items():
+        assert name not in chsh.__all__ and name not in vars(chsh)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert getattr(chsh, name) is getattr(home, name)
+        assert [str(w.message) for w in caught] == [
+            f"ncnet.chsh.{name} moved to {home.__name__}.{name}; import it from there"]
+    try:
+        chsh.no_such_name  # noqa: B018
+    except AttributeError as err:
+        assert "no_such_name" in str(err)
+    else:
+        raise AssertionError("an unknown name must raise AttributeError")

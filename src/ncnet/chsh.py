@@ -41,18 +41,16 @@ from typing import Any
 
 import numpy as np
 
-from ncnet.bell import BellExpression
-from ncnet.bell import preset as _preset
 from ncnet.bell import score as bell_score
-from ncnet.bell.score import INDEPENDENT_SCHEME
-from ncnet.stats.outcomes import as_pm1
+from ncnet.bell.expression import BellExpression
+from ncnet.bell.presets import preset as _preset
+from ncnet.bell.score import INDEPENDENT_SCHEME as _INDEPENDENT
+from ncnet.stats.outcomes import as_pm1 as _as_pm1
 from ncnet.stats.outcomes import fmt_values as _fmt_values
 from ncnet.stats.outcomes import frozen_array as _frozen
-from ncnet.stats.resampling import (
-    CHUNK_ELEMENTS,
-    check_level,
-    percentile_ci,
-)
+from ncnet.stats.resampling import CHUNK_ELEMENTS as _CHUNK_ELEMENTS
+from ncnet.stats.resampling import check_level as _check_level
+from ncnet.stats.resampling import percentile_ci as _percentile_ci
 
 __all__ = [
     "LOCAL_BOUND",
@@ -85,6 +83,36 @@ __all__ = [
     "score_table",
 ]
 
+#: Names that lived here before the generic statistics moved to :mod:`ncnet.stats` and the
+#: item schemes to :mod:`ncnet.bell.score`: name -> the module it lives in now. Reading one
+#: from ``ncnet.chsh`` still works, with a DeprecationWarning that names its new path.
+_MOVED: dict[str, str] = {
+    **dict.fromkeys(["bootstrap_ci", "bootstrap_mean_ci", "bootstrap_mean_cis", "check_level",
+                     "percentile_ci", "CHUNK_ELEMENTS"], "ncnet.stats.resampling"),
+    **dict.fromkeys(["fraction_ci", "describe_fraction", "t_interval", "welch_test", "holm",
+                     "ols_slope", "slope_over_seeds", "stats"], "ncnet.stats.runs"),
+    **dict.fromkeys(["verdict", "Region", "MIN_RUNS", "MIN_SEEDS", "MIN_ITEMS", "FEW_ITEMS"],
+                    "ncnet.stats.verdicts"),
+    **dict.fromkeys(["as_pm1", "pm_string", "pm_strings", "from_pm_string"],
+                    "ncnet.stats.outcomes"),
+    **dict.fromkeys(["PAIRED_SCHEME", "INDEPENDENT_SCHEME", "missing_columns"],
+                    "ncnet.bell.score"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The thin aliases of :data:`_MOVED`: ``ncnet.chsh.t_interval`` is
+    ``ncnet.stats.runs.t_interval``, with a DeprecationWarning."""
+    if name in _MOVED:
+        import importlib
+        import warnings
+
+        warnings.warn(f"ncnet.chsh.{name} moved to {_MOVED[name]}.{name}; import it from there",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module 'ncnet.chsh' has no attribute {name!r}")
+
+
 LOCAL_BOUND: float = 2.0
 TSIRELSON_BOUND: float = 2.0 * math.sqrt(2.0)
 NO_SIGNALLING_BOUND: float = 4.0
@@ -109,8 +137,8 @@ PAIRS: tuple[tuple[int, int], ...] = tuple(bell_score.setting_pairs(2, 2))
 
 
 def _check_outcomes(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
-    a = as_pm1(a)
-    b = as_pm1(b)
+    a = _as_pm1(a)
+    b = _as_pm1(b)
     if a.shape != b.shape:
         raise ValueError(f"outcome arrays differ in shape: A {a.shape} vs B {b.shape}")
     if a.ndim < 3 or a.shape[-3:-1] != (2, 2):
@@ -234,7 +262,7 @@ def slope_item_bootstrap(
     The CI is conditional on the trained models (it carries item noise, not training noise).
     Returns ``{"slope", "ci", "items"}``.
     """
-    check_level(level, n_boot)
+    _check_level(level, n_boot)
     arr = np.asarray(paired, dtype=np.float64)
     if arr.ndim == 3:
         arr = arr[:, None]
@@ -245,11 +273,11 @@ def slope_item_bootstrap(
     per_item = xc @ t  # slope is linear in the per-item values: slope = mean_k (xc @ t_k)
     rng = np.random.default_rng(seed)
     boot = np.empty(int(n_boot))
-    chunk = max(1, CHUNK_ELEMENTS // k)
+    chunk = max(1, _CHUNK_ELEMENTS // k)
     for start in range(0, int(n_boot), chunk):
         m = min(chunk, int(n_boot) - start)
         boot[start:start + m] = per_item[rng.integers(0, k, size=(m, k))].mean(axis=1)
-    return {"slope": float(per_item.mean()), "ci": list(percentile_ci(boot, level)),
+    return {"slope": float(per_item.mean()), "ci": list(_percentile_ci(boot, level)),
             "items": int(k)}
 
 
@@ -324,7 +352,7 @@ def item_bootstrap_s(
     >>> lo <= 2.0 <= hi
     True
     """
-    check_level(level, n_boot)
+    _check_level(level, n_boot)
     _four(a_items, b_items)
     samples = bell_score.pair_samples(CHSH, a_items, b_items, items)
     return bell_score.item_bootstrap(CHSH, samples, n_boot, level, seed)
@@ -423,7 +451,7 @@ class ChshScore:
     one-sided test of S > 2; ``n_items`` (2, 2) ints; ``acc_a``/``acc_b`` (2, 2) accuracies
     P(+1) per pair; ``gap_a``/``gap_b`` (2,) signalling gaps; ``c_product`` (2, 2)
     product-of-marginals prediction and ``s_product`` its S; ``scheme`` how items were
-    resampled (:data:`PAIRED_SCHEME` or :data:`INDEPENDENT_SCHEME`) and ``ci_units`` the
+    resampled (:data:`PAIRED_SCHEME` or :data:`_INDEPENDENT`) and ``ci_units`` the
     number of independent items the CI rests on (shared items for the paired scheme, the
     smallest pair otherwise).  ``ci`` inverts the item test (:func:`item_interval`);
     ``ci_bootstrap`` is the percentile bootstrap over items beside it (it collapses to a
@@ -442,7 +470,7 @@ class ChshScore:
     gap_b: np.ndarray
     c_product: np.ndarray
     s_product: float
-    scheme: str = INDEPENDENT_SCHEME
+    scheme: str = _INDEPENDENT
     ci_units: int = 0
     level: float = 0.95
     ci_bootstrap: tuple[float, float] | None = None
@@ -497,7 +525,7 @@ def score_items(
     >>> r.S, r.scheme
     (4.0, 'independent-pairs')
     """
-    check_level(level, n_boot)
+    _check_level(level, n_boot)
     _four(a_items, b_items)
     e = bell_score.score_pairs(CHSH, a_items, b_items, items=items, n_boot=n_boot,
                                level=level, seed=seed, with_bounds=False,
@@ -559,7 +587,7 @@ def pair_correlators(a_items: Sequence[Any], b_items: Sequence[Any]) -> np.ndarr
     """
     c = np.empty((2, 2))
     for (i, j), a, b in zip(PAIRS, a_items, b_items, strict=True):
-        c[i - 1, j - 1] = np.mean(as_pm1(a).ravel() * as_pm1(b).ravel())
+        c[i - 1, j - 1] = np.mean(_as_pm1(a).ravel() * _as_pm1(b).ravel())
     return c
 
 

@@ -193,7 +193,8 @@ class BellScore(_PairOutcomes):
     def __init__(self, expression: Any, n_boot: int = 10_000, level: float = 0.95,
                  seed: int = 0, **kwargs: Any) -> None:
         super().__init__(n_boot=n_boot, level=level, seed=seed, **kwargs)
-        from ncnet.bell import BellExpression, resolve_expression
+        from ncnet.bell.expression import BellExpression
+        from ncnet.bell.files import resolve_expression
 
         self.expression = (expression if isinstance(expression, BellExpression)
                            else resolve_expression(str(expression)))

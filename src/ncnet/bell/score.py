@@ -48,7 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from ncnet.bell import BellExpression, BellInputError
+from ncnet.bell.errors import BellInputError
+from ncnet.bell.expression import BellExpression
 from ncnet.stats.bounded import (
     binomial_sum_interval,
     binomial_sum_test,
@@ -186,7 +187,7 @@ def bounds_dict(expression: BellExpression) -> dict[str, Any]:
     """``{"local", "quantum", "quantum_kind", "no_signalling"}`` of ``expression``; without the
     ``bell`` extra (or where the solver fails) ``quantum`` is None and ``quantum_kind`` says
     why."""
-    from ncnet.bell import SolverError
+    from ncnet.bell.errors import SolverError
     from ncnet.runtime.extras import MissingExtraError
 
     local = expression.local_bound().value
@@ -566,7 +567,7 @@ def score_pairs(expression: BellExpression, a_items: Any, b_items: Any, *,
     a, b, aligned, c, n_items = ps.a, ps.b, ps.aligned, ps.c, ps.n_items
     acc_a, acc_b, k_plus = ps.acc_a, ps.acc_b, ps.k_plus
     marg_a_pairs, marg_b_pairs = 2.0 * acc_a - 1.0, 2.0 * acc_b - 1.0
-    from ncnet.bell import partner_averaged_marginals
+    from ncnet.bell.expression import partner_averaged_marginals
 
     marg_a, marg_b = partner_averaged_marginals(marg_a_pairs, marg_b_pairs)
     value = float(e.value(c, marg_a, marg_b))

@@ -17,15 +17,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ncnet.bell import (
-    BellExpression,
-    BellInputError,
-    SolverError,
-    check_npa_level,
-    preset,
-    preset_names,
-    resolve_expression,
-)
+from ncnet.bell.errors import BellInputError, SolverError
+from ncnet.bell.expression import BellExpression
+from ncnet.bell.files import resolve_expression
+from ncnet.bell.presets import preset, preset_names
+from ncnet.bell.quantum import check_npa_level
 from ncnet.runtime.extras import MissingExtraError
 
 

@@ -88,7 +88,7 @@ def score(
     if n_boot < 1:
         raise UserError(f"--n-boot {n_boot} is not allowed: use a whole number >= 1")
     if expression is not None:
-        from ncnet.bell import BellInputError
+        from ncnet.bell.errors import BellInputError
         from ncnet.cli.bell import parse_expressions
 
         try:

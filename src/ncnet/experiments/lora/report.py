@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ncnet import chsh
 from ncnet.experiments.lora.figures import figure_3, figure_4, figure_5
+from ncnet.experiments.lora.summary import learned_seeds, rank_claims
 from ncnet.paper import PAPER_MU_GRAD_S_EPOCHS, PAPER_MU_GRAD_S_R1, PAPER_TABLE2_S
 from ncnet.report.figures import draw_both
 from ncnet.report.format import format_p, interval, with_interval
@@ -43,7 +42,7 @@ def lora_rank_table(summary: dict[str, Any], paper: dict[int, float] | None) -> 
                                          s.get("p_S_above_2_holm", s["p_S_above_2"])),
             "S if independent": round(e["S_product"], 3),
             "μ∇S": round(e["mu_grad_S"], 4),
-            "tasks learned": "; ".join("yes" if ok else "no (†)" for ok in _learned_seeds(e)),
+            "tasks learned": "; ".join("yes" if ok else "no (†)" for ok in learned_seeds(e)),
         }
         if paper:
             row["paper S"] = paper.get(int(r), "—")
@@ -106,57 +105,36 @@ def lora_param_table(params: Sequence[Any]) -> Table:
     ])
 
 
-def _learned_seeds(entry: dict[str, Any]) -> list[bool]:
-    """Per seed of a LoRA rank entry: did every task learn there (True without a gate)."""
-    p = entry["S"].get("p_S_above_2_holm", entry["S"]["p_S_above_2"])
-    return list(entry.get("tasks_learned") or [True] * len(p))
-
-
 def _shape_sentence(summary: dict[str, Any], trend: dict[str, Any] | None) -> str:
-    """What S does with rank, from intervals: per-rank S > 2 only where the Holm-adjusted p of
-    every seed is below 0.05; the trend from the CI of the slope of S on log2(rank). Only
-    the (rank, seed) cells where every task learned (learnability gate) count; the others
-    are shown, marked †, named and left out, and a rank with none is undecided."""
-    ranks = [int(r) for r in summary]
-    entries = {r: summary[str(r)] for r in ranks}
-    kept = {r: _learned_seeds(entries[r]) for r in ranks}
-    marked = [r for r in ranks if not all(kept[r])]
-    s = {r: entries[r]["S"]["mean"] for r in ranks}
+    """What S does with rank, in words: the decisions of
+    :func:`ncnet.experiments.lora.summary.rank_claims` (per-rank S > 2 only where the
+    Holm-adjusted p of every seed is below 0.05, only from cells where every task learned)
+    and the trend from the CI of the slope of S on log2(rank). Gated cells are shown, marked
+    †, named and left out, and a rank with none is undecided."""
+    c = rank_claims(summary)
+    ranks, marked, s = c["ranks"], c["marked"], c["S"]
     text = "S by rank: " + ", ".join(
         f"r={r}: {s[r]:.3f}{'†' if r in marked else ''}" for r in ranks) + ". "
     if marked:
-        cells: dict[tuple[int, int], list[str]] = {}
-        for r in marked:
-            for f in entries[r].get("did_not_learn", []):
-                cells.setdefault((r, f["seed"]), []).append(f["task"])
         why = "; ".join(f"r = {r}, seed {seed} ({', '.join(tasks)})"
-                        for (r, seed), tasks in cells.items())
+                        for (r, seed), tasks in c["gated_cells"].items())
         text += ("† Left out of every conclusion below, because a task did not learn there "
                  f"(learnability gate, below): {why or 'see the gate'}. ")
-    holm = {r: [p for p, ok in zip(entries[r]["S"].get("p_S_above_2_holm",
-                                                       entries[r]["S"]["p_S_above_2"]),
-                                   kept[r], strict=True) if ok] for r in ranks}
-    judged = [r for r in ranks if holm[r]]
-    per_seed = {r: entries[r]["S"].get("per_seed") for r in ranks}
-    s_kept = {r: float(np.mean([v for v, ok in zip(per_seed[r], kept[r], strict=True) if ok]))
-              if per_seed[r] and r in judged else s[r] for r in ranks}
-    significant = [r for r in judged if all(p < 0.05 for p in holm[r])]
-    above = [r for r in judged if s_kept[r] > 2]
     where = " where every task learned" if marked else ""
-    if not judged:
+    if not c["judged"]:
         text += ("No rank has a cell where every task learned: undecided whether S > 2 at "
                  "any rank. ")
-    elif significant:
-        text += f"S > 2 (Holm-adjusted p < 0.05) at r = {', '.join(map(str, significant))}. "
-    elif above:
-        text += (f"S is above 2 at r = {', '.join(map(str, above))} but not significantly "
+    elif c["significant"]:
+        text += ("S > 2 (Holm-adjusted p < 0.05) at r = "
+                 f"{', '.join(map(str, c['significant']))}. ")
+    elif c["above"]:
+        text += (f"S is above 2 at r = {', '.join(map(str, c['above']))} but not significantly "
                  "(Holm-adjusted p ≥ 0.05). ")
     else:
         text += f"S is below 2 at every rank{where}. "
     small_r = ("The paper's mixed-suite shape needs S > 2 at small r, which is "
-               + (f"undecided here: a task did not learn at r = {ranks[0]}." if not holm[ranks[0]]
-                  else "seen here." if significant and min(significant) == ranks[0]
-                  else "not seen here."))
+               + {"undecided": f"undecided here: a task did not learn at r = {ranks[0]}.",
+                  "seen": "seen here.", "not seen": "not seen here."}[c["smallest_rank"]])
     if trend is not None and trend.get("shape") == "undecided":
         return text + (f"The trend with rank is undecided: {trend['reason']}. ") + small_r
     if trend is None or trend.get("ci") is None:

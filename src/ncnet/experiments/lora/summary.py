@@ -346,3 +346,41 @@ def summarize_ranks(
         entry["mu_grad_S_epochs"] = [0, int(min(spans))] if spans else None
         out[str(rank)] = entry
     return out
+
+
+def learned_seeds(entry: dict[str, Any]) -> list[bool]:
+    """Per seed of a LoRA rank entry: did every task learn there (True without a gate)."""
+    p = entry["S"].get("p_S_above_2_holm", entry["S"]["p_S_above_2"])
+    return list(entry.get("tasks_learned") or [True] * len(p))
+
+
+def rank_claims(summary: dict[str, Any]) -> dict[str, Any]:
+    """The per-rank decisions of a LoRA summary, from the cells where every task learned:
+    ``ranks``; ``S`` (mean per rank, all seeds); ``marked`` (ranks with a gated cell) and
+    ``gated_cells`` ((rank, seed) -> the tasks that did not learn); ``judged`` (ranks with a
+    kept cell); ``significant`` (every kept seed's Holm-adjusted p of S > 2 below 0.05);
+    ``above`` (mean S of the kept seeds above 2); ``smallest_rank``: whether S > 2 at the
+    smallest rank is "seen" (it is the smallest significant rank), "not seen", or
+    "undecided" (no kept cell there)."""
+    ranks = [int(r) for r in summary]
+    entries = {r: summary[str(r)] for r in ranks}
+    kept = {r: learned_seeds(entries[r]) for r in ranks}
+    marked = [r for r in ranks if not all(kept[r])]
+    s = {r: entries[r]["S"]["mean"] for r in ranks}
+    cells: dict[tuple[int, int], list[str]] = {}
+    for r in marked:
+        for f in entries[r].get("did_not_learn", []):
+            cells.setdefault((r, f["seed"]), []).append(f["task"])
+    holm = {r: [p for p, ok in zip(entries[r]["S"].get("p_S_above_2_holm",
+                                                       entries[r]["S"]["p_S_above_2"]),
+                                   kept[r], strict=True) if ok] for r in ranks}
+    judged = [r for r in ranks if holm[r]]
+    per_seed = {r: entries[r]["S"].get("per_seed") for r in ranks}
+    s_kept = {r: float(np.mean([v for v, ok in zip(per_seed[r], kept[r], strict=True) if ok]))
+              if per_seed[r] and r in judged else s[r] for r in ranks}
+    significant = [r for r in judged if all(p < 0.05 for p in holm[r])]
+    above = [r for r in judged if s_kept[r] > 2]
+    smallest = ("undecided" if not holm[ranks[0]] else
+                "seen" if significant and min(significant) == ranks[0] else "not seen")
+    return {"ranks": ranks, "S": s, "marked": marked, "gated_cells": cells, "judged": judged,
+            "significant": significant, "above": above, "smallest_rank": smallest}

@@ -108,7 +108,7 @@ class ToyConfig(BaseModel):
     @field_validator("expression")
     @classmethod
     def _known_expressions(cls, v: list[str]) -> list[str]:
-        from ncnet.bell import resolve_expression
+        from ncnet.bell.files import resolve_expression
 
         names = [n.strip() for n in v if n.strip()]
         if not names or len(set(names)) != len(names):
@@ -136,7 +136,7 @@ class ToyConfig(BaseModel):
 
     def expressions(self) -> list[Any]:
         """The Bell expressions of ``expression``, resolved."""
-        from ncnet.bell import resolve_expression
+        from ncnet.bell.files import resolve_expression
 
         return [resolve_expression(n) for n in self.expression]
 
