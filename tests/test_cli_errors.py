@@ -153,3 +153,24 @@ def test_score_reads_the_good_file_it_is_compared_with(tmp_path, suffix):
     frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path)
     result = invoke("score", path, "--n-boot", "10", "--json")
     assert result.exit_code == 0, result.stderr
+
+
+# -- checks of the whole config name their fields, not "--" ---------------------------------
+
+
+def test_a_whole_config_check_names_its_fields_in_its_own_words(tmp_path):
+    """A check that spans fields (pydantic: no location) prints its own message, which names
+    the options; from a file, after the file's name. It used to print "-- is not allowed"
+    and "FILE:  is not allowed"."""
+    line = one_line_error(invoke("toy", "--expression", "i3322", "--out", tmp_path / "o"))
+    assert line == ("error: expression i3322 needs 3 tasks for Alice and 3 for Bob; the run "
+                    "has 2 and 2 (--tasks-a, --tasks-b)")
+    config = tmp_path / "traced.toml"
+    config.write_text('[toy]\ntrace_every = 5\ntasks_a = ["bit1", "bit2"]\n')
+    line = one_line_error(invoke("run", config))
+    assert line == f"error: {config}: trace_every works with the paper's tasks (bit1,xor) only"
+    suite = tmp_path / "suite.toml"
+    suite.write_text('[lora]\nsuite = "mine"\n')
+    assert one_line_error(invoke("run", suite)).startswith(
+        f"error: {suite}: suite = 'mine' is not allowed: unknown suite 'mine'; allowed: ")
+    assert not (tmp_path / "o").exists()

@@ -111,6 +111,8 @@ def _broken_data(tmp_path, task, content, name="train.csv"):
         (["--ranks", "x"], "--ranks 'x' is not a list"),
         (["--epochs", "0"], "--epochs = 0"),
         (["--seeds", "0"], "--seeds 0"),
+        (["--data-dir", "/nonexistent/ncnet-data"],
+         "--data-dir /nonexistent/ncnet-data is not a directory"),
     ],
 )
 def test_bad_options(tiny_sweep, tiny_bert, extra, fragment):
@@ -120,6 +122,38 @@ def test_bad_options(tiny_sweep, tiny_bert, extra, fragment):
     assert result.exit_code == 2, result.stdout
     assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert (out / "results.sqlite").read_bytes() == before
+
+
+def test_a_data_dir_that_holds_none_of_the_suites_tasks_is_an_error(tiny_sweep, tiny_bert,
+                                                                   tmp_path):
+    """Folders named after the user's own tasks are not read by a packaged suite: one line
+    naming the suite's tasks and the folders found, nothing trained or stored (it used to
+    train the packaged tasks and exit 0)."""
+    out, _ = tiny_sweep
+    before = (out / "results.sqlite").read_bytes()
+    mine = tmp_path / "mytasks"
+    for name in ("digits-odd", "digits-big"):
+        shutil.copytree(TEXT_FIXTURES / "data" / "negation", mine / name)
+    result = invoke(*tiny_args(tiny_bert, out, data_dir=mine), "--suite", "offline-easy")
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.strip() == (
+        f"error: --data-dir {mine} holds no folder named after a task of suite offline-easy "
+        "(lexicon-sentiment, tense, bbc-topic, noun-kind); it holds: digits-big, digits-odd. "
+        "A data dir replaces a suite's tasks by name")
+    assert (out / "results.sqlite").read_bytes() == before
+
+
+def test_the_report_states_the_run_it_reproduces(tiny_sweep):
+    """report.md's "Reproduce with" command carries every option that differs from the
+    defaults (data dir, item counts, lr, ...) and its header the items actually scored."""
+    out, _ = tiny_sweep
+    text = (out / "report.md").read_text()
+    command = text.split("Reproduce with `")[1].split("`")[0]
+    assert command.split(" --")[1:] == [
+        "suite offline-mixed", f"model {command.split('--model ')[1].split(' ')[0]}",
+        "ranks 1,2", "epochs 2", "seed 1", "seeds 1", "lr 0.005", "batch-size 4", "max-len 16",
+        "train-size 16", "test-size 8", f"data-dir {TEXT_FIXTURES / 'data'}"]
+    assert "at most 16 train / 8 test items per task (8 test items scored per pair)" in text
 
 
 @pytest.mark.parametrize(

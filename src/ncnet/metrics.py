@@ -15,6 +15,7 @@ States are lists concatenated across processes (``dist_reduce_fx="cat"``), so th
 works under DDP. Needs the ``metrics`` extra (``pip install 'ncnet[metrics]'``).
 
 >>> import torch
+>>> from ncnet.metrics import CHSHScore
 >>> m = CHSHScore(n_boot=200)
 >>> for i, j in [(1, 1), (1, 2), (2, 1)]:
 ...     m.update(torch.tensor([True, True]), torch.tensor([True, True]), i, j)
@@ -182,6 +183,7 @@ class BellScore(_PairOutcomes):
     computed here (``score().bounds`` holds the local one); see ``expression.bounds()``.
 
     >>> import torch
+    >>> from ncnet.metrics import BellScore
     >>> m = BellScore("chained-3", n_boot=100)
     >>> for i in (1, 2, 3):
     ...     for j in (1, 2, 3):

@@ -195,8 +195,12 @@ def bounds(
     """The local, quantum and no-signalling bounds of one expression."""
     level = check_npa_level(npa_level)
     e = resolve_expression(expression)
-    if json_out:
-        typer.echo(json.dumps(e.bounds(level).to_json()))
+    if json_out:  # without the bell extra: the exact bounds, and quantum_kind says why not
+        try:
+            doc = e.bounds(level).to_json()
+        except MissingExtraError as err:
+            doc = {**e.bounds(level, quantum=False).to_json(), "quantum_kind": str(err)}
+        typer.echo(json.dumps(doc))
         return
     console.print(_bounds_table(e, level))
 

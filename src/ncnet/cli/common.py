@@ -101,9 +101,11 @@ def validated(model: type[M], values: dict[str, Any], source: str = "option") ->
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if not field:  # a check of the whole config: its message names the fields
+            raise UserError(message if source == "option" else f"{source}: {message}") from None
         name = f"--{field.replace('_', '-')}" if source == "option" else f"{source}: {field}"
         value = first.get("input")
-        message = first["msg"].removeprefix("Value error, ")
         shown = "" if isinstance(value, dict) else f" = {value!r}"
         raise UserError(f"{name}{shown} is not allowed: {message}") from None
 

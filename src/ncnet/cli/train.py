@@ -294,6 +294,13 @@ def lora(
     """Train four pair models per LoRA rank and seed; S per rank (Tables 2, 4; Figures 3-5)."""
     if ctx.invoked_subcommand is not None:
         return
+    if data_dir is not None and suite in SUITES:  # before torch loads: a dir it would not read
+        from ncnet.tasks.text import check_data_dir
+
+        try:
+            check_data_dir(data_dir, suite, SUITES[suite].tasks, name="--data-dir")
+        except ValueError as err:
+            raise UserError(str(err)) from None
     if suite in SUITES:  # before torch and the data stack load: a paper suite offline fails now
         from ncnet.runtime.hub import hub_switch
         from ncnet.tasks.text import unreachable_hub_tasks

@@ -190,6 +190,33 @@ def load_local(data_dir: str | Path, task: str, split: str) -> pd.DataFrame:
     )
 
 
+def check_data_dir(data_dir: str | Path, suite: str, tasks: tuple[str, ...] | list[str],
+                   name: str = "data_dir") -> list[str]:
+    """The tasks among ``tasks`` (of suite ``suite``) that ``data_dir`` holds as
+    ``<data_dir>/<task>/``. ValueError (one line, naming the value as ``name``) if the folder
+    does not exist or holds none of them: a data dir that would not be read is an error, not
+    a silent fall back to the suite's packaged tasks. Tasks it does not hold load as usual
+    (the report says which came from where).
+
+    >>> check_data_dir("/nonexistent", "offline-easy", ["negation"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: data_dir /nonexistent is not a directory (it holds <task>/{train,test}.csv, ...)
+    """
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise ValueError(f"{name} {data_dir} is not a directory (it holds "
+                         "<task>/{train,test}.csv, .jsonl or .parquet)")
+    held = [t for t in tasks if has_local(folder, t)]
+    if not held:
+        found = sorted(p.name for p in folder.iterdir() if p.is_dir())
+        raise ValueError(
+            f"{name} {data_dir} holds no folder named after a task of suite {suite} "
+            f"({', '.join(dict.fromkeys(tasks))}); it holds: {', '.join(found) or 'no folder'}. "
+            "A data dir replaces a suite's tasks by name")
+    return held
+
+
 def has_local(data_dir: str | Path | None, task: str) -> bool:
     """Whether ``data_dir`` holds a folder for ``task``."""
     return data_dir is not None and (Path(data_dir) / task).is_dir()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ncnet.models.settings import Pooling
 from ncnet.runtime.devices import check_device_name
@@ -104,10 +104,11 @@ class LoraConfig(BaseModel):
             raise ValueError(f"layers must be whole numbers >= 0, got {list(v)}")
         return tuple(sorted(set(v)))
 
-    @model_validator(mode="after")
-    def _suite(self) -> LoraConfig:
-        get_suite(self.suite)
-        return self
+    @field_validator("suite")
+    @classmethod
+    def _suite(cls, v: str) -> str:
+        get_suite(v)
+        return v
 
     @property
     def model_name(self) -> str:

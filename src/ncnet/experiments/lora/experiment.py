@@ -30,7 +30,8 @@ from ncnet.experiments.lora.config import LoraConfig
 from ncnet.models.multitask import MultiTaskLora, build_model, resolve_model
 from ncnet.runtime.extras import require
 from ncnet.runtime.hub import hub_offline, hub_switch
-from ncnet.tasks.text import load_task
+from ncnet.tasks.suites import get_suite
+from ncnet.tasks.text import check_data_dir, load_task
 
 CHECKPOINT_WEIGHTS = "trainable.safetensors"
 CHECKPOINT_META = "meta.json"
@@ -494,6 +495,8 @@ def prepare_lora(config: LoraConfig) -> LoraInputs:
     """Load the tokenizer and all four tasks; any bad model or data file raises ValueError
     here, before a store or output directory is touched."""
     check_model(config)
+    if config.data_dir is not None:
+        check_data_dir(config.data_dir, config.suite, get_suite(config.suite).tasks)
     tokenizer = load_tokenizer(config.model_name)
     data: dict[str, Any] = {}
     for head in ("A", "B"):

@@ -155,6 +155,48 @@ def _shape_sentence(summary: dict[str, Any], trend: dict[str, Any] | None) -> st
     return text + (f"For comparison, {paper}" if paper else "") + small_r
 
 
+#: The options of ``ncnet lora`` that :func:`reproduce_command` writes where the config
+#: differs from the defaults (besides suite, model, ranks, epochs and seeds, always written).
+REPRODUCED_OPTIONS = ("lr", "batch_size", "lora_alpha", "lora_dropout", "targets", "layers",
+                      "alpha_scaling", "trace_every", "pooling", "max_len", "train_size",
+                      "test_size", "data_dir", "cache_dir", "precision")
+
+
+def reproduce_command(config: Any) -> str:
+    """The ``ncnet lora`` command that trains ``config``'s models again: suite, model, ranks,
+    epochs and seeds, then every option of :data:`REPRODUCED_OPTIONS` whose value differs
+    from its default. Seeds that are not consecutive cannot be a ``--seed``/``--seeds`` pair:
+    the command then says to list them in a TOML ``[lora]`` table.
+
+    >>> from ncnet.experiments.lora.config import LoraConfig
+    >>> cmd = reproduce_command(LoraConfig(suite="offline-easy", ranks=(1, 8), seeds=(1, 2),
+    ...                                    train_size=300, data_dir="my data"))
+    >>> cmd.split(" --")
+    ['ncnet lora', 'suite offline-easy', 'model minilm', 'ranks 1,8', 'epochs 12', 'seed 1', \
+'seeds 2', 'train-size 300', "data-dir 'my data'"]
+    >>> reproduce_command(LoraConfig(seeds=(1, 3)))[-42:]
+    'with seeds = [1, 3] in a TOML [lora] table'
+    """
+    import shlex
+
+    seeds = list(config.seeds)
+    args = ["ncnet", "lora", "--suite", config.suite, "--model", config.model_name,
+            "--ranks", ",".join(map(str, config.ranks)), "--epochs", str(config.epochs)]
+    consecutive = seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+    if consecutive:
+        args += ["--seed", str(seeds[0]), "--seeds", str(len(seeds))]
+    fields = type(config).model_fields
+    for name in REPRODUCED_OPTIONS:
+        value = getattr(config, name)
+        if value == fields[name].get_default(call_default_factory=True):
+            continue
+        text = ",".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}" \
+            if isinstance(value, float) else str(value)
+        args += [f"--{name.replace('_', '-')}", text]
+    command = shlex.join(args)
+    return command if consecutive else f"{command} with seeds = {seeds} in a TOML [lora] table"
+
+
 def write_lora_report(out: str | Path, config: Any, result: Any,
                       params: Sequence[Any] = ()) -> list[str]:
     """Figures 3-5, Tables 2 and 4 (``params``: parameter counts per rank) and the report of
@@ -178,18 +220,23 @@ def write_lora_report(out: str | Path, config: Any, result: Any,
                f"The paper's μ∇S (mixed suite, r = 1: {PAPER_MU_GRAD_S_R1}) spans epochs 0–"
                f"{PAPER_MU_GRAD_S_EPOCHS}; ours spans 0–{span[1]}, and S moves most in the "
                "first epochs, so the two numbers are not comparable and we do not compare them.")
-    ranks = ",".join(map(str, config.ranks))
-    cmd = (f"ncnet lora --suite {config.suite} --model {config.model_name} --ranks {ranks} "
-           f"--epochs {config.epochs} --seed {config.seeds[0]} --seeds {len(config.seeds)}")
+    cmd = reproduce_command(config)
+    items = sorted({n for e in summary.values() for n in e["S"].get("items") or [] if n})
+    scored = f" ({'/'.join(map(str, items))} test items scored per pair)" if items else ""
+    layers = ("" if config.layers is None else
+              f" in layers {', '.join(map(str, config.layers))}")
     blocks = [
         Block("h1", "Multi-task LoRA: the CHSH statistic per rank (arXiv 2603.04451, §5)"),
         Block("p", f"Suite `{config.suite}`: Alice A1 = `{tasks[0]}`, A2 = `{tasks[1]}`; Bob "
                    f"B1 = `{tasks[2]}`, B2 = `{tasks[3]}`. Encoder `{config.model_name}` "
-                   f"(frozen), LoRA on query and value (alpha {config.lora_alpha:g}, dropout "
+                   f"(frozen), LoRA on {' and '.join(config.targets)}{layers} (alpha "
+                   f"{config.lora_alpha:g}{', × r' if config.alpha_scaling == 'rank' else ''}, "
+                   f"dropout "
                    f"{config.lora_dropout:g}), {config.pooling} pooling, two heads "
                    f"Linear(hidden, 2). {config.epochs} epochs, AdamW lr {config.lr:g}, batch "
-                   f"{config.batch_size} + {config.batch_size}, {config.train_size} train / "
-                   f"{config.test_size} test items per task, max {config.max_len} tokens, seeds "
+                   f"{config.batch_size} + {config.batch_size}, at most {config.train_size} "
+                   f"train / {config.test_size} test items per task{scored}, max "
+                   f"{config.max_len} tokens, {config.precision}, seeds "
                    f"{list(config.seeds)}. Config `{result.config_hash}`. Reproduce with "
                    f"`{cmd}`."),
         Block("h2", "S per rank"),
