@@ -19,7 +19,7 @@ ANALYZE_EXAMPLES = examples(
 )
 #: ``--resource`` of ``ncnet analyze``: the level of the "S as a metric" cells, by experiment
 #: (the first is the default).
-RESOURCES = {"toy": ("hidden", "epochs"), "lora": ("rank",)}
+RESOURCES = {"toy": ("hidden", "epochs"), "lora": ("rank",), "pairs": ("level",)}
 
 #: The commands of this module (``report``, ``analyze``); ``ncnet.cli`` merges them into its
 #: app.
@@ -96,14 +96,19 @@ def analyze(
             cells = budget_cells(load_all(out)[1], hidden)
         except ValueError as err:
             raise UserError(f"{out}: {err}") from None
-    _, metric_tables, metric_files = metric_section(out, experiment, config, digest, records,
-                                                    n_boot, cells)
+    try:
+        _, metric_tables, metric_files = metric_section(out, experiment, config, digest,
+                                                        records, n_boot, cells)
+    except ValueError as err:  # cells the claims cannot use (e.g. levels not on a log axis)
+        raise UserError(f"{out}: {err}") from None
     console.print(*(t.to_rich() for t in metric_tables))
     console.print(f"wrote {', '.join(str(Path(out) / w) for w in metric_files)}")
     if resource == "epochs":
         return
     if experiment.name == "lora":
         _analyze_lora(out, records)
+        return
+    if experiment.name != "toy":  # gradient competition needs the toy's traced runs
         return
     if not any("competition_22" in r for r in records):
         again = f"{out.name}-traced" if out.name else "traced"

@@ -60,6 +60,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ncnet.engine.executors import ExecutorError
         from ncnet.engine.lifecycle import TERMINATED_EXIT, sigterm_raises, sigterm_received
+        from ncnet.engine.seam import UnitError
         from ncnet.engine.store import StoreError
         from ncnet.engine.sweep import InputError, OutputDirError
         from ncnet.runtime.extras import MissingExtraError
@@ -68,7 +69,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             with sigterm_raises():  # SIGTERM (timeout, SLURM, systemd) as Ctrl-C
                 return func(*args, **kwargs)
         except (UserError, StoreError, OutputDirError, InputError, ExecutorError,
-                MissingExtraError) as err:
+                MissingExtraError, UnitError) as err:
             fail(str(err))
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as lifecycle.Terminated
             if sigterm_received():

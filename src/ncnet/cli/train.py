@@ -225,6 +225,8 @@ def run(
         experiment = get(kind, **options)
     except (TypeError, ValueError) as err:
         raise UserError(f"{config_file}: {err}") from None
+    if "base_dir" in experiment.config_type.model_fields:  # a user's module beside the file
+        values.setdefault("base_dir", str(config_file.resolve().parent))
     config = validated(experiment.config_type, values, source=str(config_file))
     settings = validated(ExecutorConfig, executor_values, source=f"{config_file} [executor]")
     run_and_report(experiment, config, target, report, settings)

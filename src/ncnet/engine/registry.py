@@ -9,6 +9,7 @@ from typing import Any
 REGISTRY: dict[str, str] = {
     "toy": "ncnet.experiments.toy.experiment:ToyExperiment",
     "lora": "ncnet.experiments.lora.experiment:LoraExperiment",
+    "pairs": "ncnet.experiments.pairs.experiment:PairsExperiment",
 }
 
 

@@ -39,6 +39,11 @@ FILES = "_files"
 driver writes them and drops the field before the record is stored."""
 
 
+class UnitError(Exception):
+    """A unit that the user's own input (their function, their data) cannot train: one line
+    that names the unit. The sweep stops; every unit stored before it stays stored."""
+
+
 @dataclass(frozen=True)
 class Unit:
     """One piece of work: trained in one call, its records stored in one transaction."""
