@@ -148,5 +148,5 @@ def test_the_config_fields_are_the_options_help_and_defaults(command, model_path
             default = ",".join(map(str, default))
         from_fields[param.name] = (param.help, param.default)
         assert (param.help, param.default) == (field.description, default), param.name
-    expected = {"toy": 19, "lora": 19}[command[0]]
+    expected = {"toy": 19, "lora": 21}[command[0]]
     assert len(from_fields) == expected

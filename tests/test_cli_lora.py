@@ -306,3 +306,47 @@ def test_an_older_store_reloads_the_test_labels(untrained_sweep):
     assert ([{k: v for k, v in c.items() if k not in drop} for c in reloaded["cells"]]
             == [{k: v for k, v in c.items() if k not in drop} for c in stored["cells"]])
     assert reloaded["excluded"] == stored["excluded"]
+
+
+OWN = {"lexicon-sentiment": "my-sent", "negation": "my-neg", "bbc-topic": "my-topic",
+       "contrast": "my-contrast"}
+
+
+def _own_data(tmp_path):
+    data = tmp_path / "mine"
+    for old, new in OWN.items():
+        shutil.copytree(TEXT_FIXTURES / "data" / old, data / new)
+    return data
+
+
+def test_your_own_tasks_train_and_report_under_their_names(tiny_bert, tmp_path):
+    """Four local tasks under the user's names, declared with --tasks-a/--tasks-b and
+    --data-dir: they train and report under those names, with no paper value beside them;
+    `ncnet report` and `ncnet analyze` work on the store."""
+    out = tmp_path / "o"
+    args = [*tiny_args(tiny_bert, out, data_dir=_own_data(tmp_path), ranks="1"),
+            "--tasks-a", "my-sent,my-neg", "--tasks-b", "my-topic,my-contrast"]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.stderr
+    text = (out / "report.md").read_text()
+    assert ("Your tasks (--tasks-a/--tasks-b): Alice A1 = `my-sent`, A2 = `my-neg`; Bob B1 = "
+            "`my-topic`, B2 = `my-contrast`") in text
+    assert "paper S" not in text and "No paper values" in text
+    assert "--tasks-a my-sent,my-neg --tasks-b my-topic,my-contrast" in text
+    assert invoke("report", out).exit_code == 0
+    analyzed = invoke("analyze", out)
+    assert analyzed.exit_code == 0, analyzed.stderr
+
+
+def test_a_named_task_without_files_is_one_line_before_training(tiny_bert, tmp_path):
+    out = tmp_path / "o"
+    data = _own_data(tmp_path)
+    result = invoke(*tiny_args(tiny_bert, out, data_dir=data, ranks="1"),
+                    "--tasks-a", "my-sent,nope", "--tasks-b", "my-topic,my-contrast")
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.strip() == (
+        f"error: task 'nope' is neither a packaged task nor a local one: no folder "
+        f"{data / 'nope'} (with train and test as .csv, .jsonl or .parquet)")
+    assert not out.exists()
+    one_side = invoke(*tiny_args(tiny_bert, out, data_dir=data), "--tasks-a", "my-sent,my-neg")
+    assert one_side.exit_code == 2 and "give both --tasks-a and --tasks-b" in one_side.stderr

@@ -153,3 +153,36 @@ def test_shared_bootstrap_index_gives_the_same_intervals():
                 v, n_boot=n_boot, seed=seed)
     booleans = rng.random(40) > 0.3
     assert bootstrap_mean_ci(booleans) == bootstrap_ci(booleans)
+
+
+def test_an_installed_package_registers_an_experiment_by_entry_point(tmp_path, monkeypatch):
+    """The `ncnet.experiments` entry-point group: `ncnet run` takes the package's [name]
+    table and `ncnet report` finds it again from the store, with no edit of ncnet; a name
+    ncnet ships is not taken over."""
+    from importlib import metadata
+
+    from pydantic import BaseModel
+
+    from ncnet.engine import registry
+
+    class CoinConfig(BaseModel):
+        runs: int = 3
+        seed: int = 0
+
+    module = types.ModuleType("ncnet_coin_plugin")
+    Coin.config_type = CoinConfig
+    module.Coin = Coin
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    points = [metadata.EntryPoint("coin", f"{module.__name__}:Coin", registry.ENTRY_POINT_GROUP),
+              metadata.EntryPoint("toy", f"{module.__name__}:Coin", registry.ENTRY_POINT_GROUP)]
+    monkeypatch.setattr(metadata, "entry_points",
+                        lambda group=None: [p for p in points if p.group == group])
+    assert registry.names() == ["coin", "lora", "pairs", "toy"]
+    assert registry.clashes() == ["toy"]
+    assert registry.experiment_class("toy").__name__ == "ToyExperiment"
+    cfg = tmp_path / "coin.toml"
+    cfg.write_text("[coin]\nruns = 2\nseed = 1\n")
+    result = CliRunner().invoke(app, ["run", str(cfg), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.stderr
+    assert "2 coins flipped" in result.stdout
+    assert CliRunner().invoke(app, ["report", str(tmp_path / "o")]).exit_code == 0

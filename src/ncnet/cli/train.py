@@ -257,6 +257,8 @@ def traced_rerun(config: Any, out: Path, every: int = 50) -> str:
 def lora(
     ctx: typer.Context,
     suite: str = typer.Option("offline-mixed", help=SUITE_HELP),
+    tasks_a: str | None = field_option(LoraConfig, "tasks_a"),
+    tasks_b: str | None = field_option(LoraConfig, "tasks_b"),
     model: str | None = field_option(LoraConfig, "model"),
     ranks: str = field_option(LoraConfig, "ranks"),
     epochs: int = field_option(LoraConfig, "epochs"),
@@ -296,20 +298,27 @@ def lora(
     """Train four pair models per LoRA rank and seed; S per rank (Tables 2, 4; Figures 3-5)."""
     if ctx.invoked_subcommand is not None:
         return
-    if data_dir is not None and suite in SUITES:  # before torch loads: a dir it would not read
+    if (tasks_a is None) != (tasks_b is None):
+        raise UserError("give both --tasks-a and --tasks-b, or neither to use the suite's")
+    own = (parse_names("--tasks-a", tasks_a) if tasks_a is not None else None,
+           parse_names("--tasks-b", tasks_b) if tasks_b is not None else None)
+    tasks = ((*own[0], *own[1]) if own[0] and own[1] else
+             SUITES[suite].tasks if suite in SUITES else ())
+    owner = "--tasks-a/--tasks-b" if own[0] else f"suite {suite}"
+    if data_dir is not None and tasks:  # before torch loads: a dir it would not read
         from ncnet.tasks.text import check_data_dir
 
         try:
-            check_data_dir(data_dir, suite, SUITES[suite].tasks, name="--data-dir")
+            check_data_dir(data_dir, owner, tasks, name="--data-dir")
         except ValueError as err:
             raise UserError(str(err)) from None
-    if suite in SUITES:  # before torch and the data stack load: a paper suite offline fails now
+    if tasks:  # before torch and the data stack load: a paper suite offline fails now
         from ncnet.runtime.hub import hub_switch
         from ncnet.tasks.text import unreachable_hub_tasks
 
-        missing = unreachable_hub_tasks(SUITES[suite].tasks, data_dir, cache_dir)
+        missing = unreachable_hub_tasks(tasks, data_dir, cache_dir)
         if missing:
-            raise UserError(f"suite {suite}: task(s) {', '.join(missing)} come from the Hugging "
+            raise UserError(f"{owner}: task(s) {', '.join(missing)} come from the Hugging "
                             f"Face hub and are not cached here; {hub_switch()}, or give "
                             "--data-dir DIR with DIR/<task>/{train,test}.csv")
 
@@ -318,7 +327,8 @@ def lora(
     if slope_window < 1:
         raise UserError(f"--slope-window {slope_window} is not allowed: use >= 1")
     values = dict(
-        suite=suite, model=model, ranks=tuple(parse_ints("--ranks", ranks)), epochs=epochs,
+        suite=suite, tasks_a=own[0], tasks_b=own[1], model=model,
+        ranks=tuple(parse_ints("--ranks", ranks)), epochs=epochs,
         seeds=tuple(range(seed, seed + seeds)), lr=lr, batch_size=batch_size,
         lora_alpha=lora_alpha, lora_dropout=lora_dropout, pooling=pooling, max_len=max_len,
         train_size=train_size, test_size=test_size, threads=threads, device=device,

@@ -15,6 +15,9 @@ class Suite(BaseModel):
     model: str
     alice: tuple[str, str]
     bob: tuple[str, str]
+    paper: str | None = None
+    """The paper suite (Table 2) whose S per rank this suite's report shows beside its own:
+    the paper's suites themselves, and a suite built to stand in for one; None otherwise."""
 
     @property
     def tasks(self) -> tuple[str, str, str, str]:
@@ -29,18 +32,21 @@ SUITES: dict[str, Suite] = {
             model="bert-base-uncased",
             alice=("sst2", "commonsenseqa"),
             bob=("mrpc", "mathqa"),
+            paper="paper-mixed",
         ),
         Suite(
             name="paper-multilingual",
             model="bert-base-multilingual-cased",
             alice=("pawsx-en", "pawsx-fr"),
             bob=("pawsx-ja", "pawsx-ko"),
+            paper="paper-multilingual",
         ),
         Suite(
             name="offline-mixed",
             model="minilm",
             alice=("lexicon-sentiment", "negation"),
             bob=("bbc-topic", "contrast"),
+            paper="paper-mixed",  # built as the offline stand-in of the mixed suite
         ),
         Suite(
             name="offline-clauses",

@@ -190,15 +190,16 @@ def load_local(data_dir: str | Path, task: str, split: str) -> pd.DataFrame:
     )
 
 
-def check_data_dir(data_dir: str | Path, suite: str, tasks: tuple[str, ...] | list[str],
+def check_data_dir(data_dir: str | Path, owner: str, tasks: tuple[str, ...] | list[str],
                    name: str = "data_dir") -> list[str]:
-    """The tasks among ``tasks`` (of suite ``suite``) that ``data_dir`` holds as
+    """The tasks among ``tasks`` (of ``owner``, e.g. ``"suite offline-easy"``) that
+    ``data_dir`` holds as
     ``<data_dir>/<task>/``. ValueError (one line, naming the value as ``name``) if the folder
     does not exist or holds none of them: a data dir that would not be read is an error, not
     a silent fall back to the suite's packaged tasks. Tasks it does not hold load as usual
     (the report says which came from where).
 
-    >>> check_data_dir("/nonexistent", "offline-easy", ["negation"])  # doctest: +ELLIPSIS
+    >>> check_data_dir("/nonexistent", "suite offline-easy", ["negation"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: data_dir /nonexistent is not a directory (it holds <task>/{train,test}.csv, ...)
@@ -211,7 +212,7 @@ def check_data_dir(data_dir: str | Path, suite: str, tasks: tuple[str, ...] | li
     if not held:
         found = sorted(p.name for p in folder.iterdir() if p.is_dir())
         raise ValueError(
-            f"{name} {data_dir} holds no folder named after a task of suite {suite} "
+            f"{name} {data_dir} holds no folder named after a task of {owner} "
             f"({', '.join(dict.fromkeys(tasks))}); it holds: {', '.join(found) or 'no folder'}. "
             "A data dir replaces a suite's tasks by name")
     return held

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ncnet.models.settings import Pooling
 from ncnet.runtime.devices import check_device_name
@@ -35,6 +35,11 @@ class LoraConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     suite: str = Field(default="offline-mixed", description="task suite (ncnet.tasks.suites)")
+    tasks_a: tuple[str, ...] | None = Field(
+        default=None, description="Alice's two tasks, comma-separated, instead of the "
+        "suite's (packaged tasks or folders of --data-dir)")
+    tasks_b: tuple[str, ...] | None = Field(
+        default=None, description="Bob's two tasks, as --tasks-a")
     model: str | None = Field(default=None,
                               description="HF name or local path (default: the suite's)")
     ranks: tuple[int, ...] = Field(default=(1, 2, 4, 8),
@@ -104,6 +109,23 @@ class LoraConfig(BaseModel):
             raise ValueError(f"layers must be whole numbers >= 0, got {list(v)}")
         return tuple(sorted(set(v)))
 
+    @field_validator("tasks_a", "tasks_b")
+    @classmethod
+    def _two_tasks(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if v is None:
+            return None
+        names = tuple(t.strip() for t in v)
+        if len(names) != 2 or not all(names) or len(set(names)) != 2:
+            raise ValueError(f"give two distinct task names a side; got {list(v)}")
+        return names
+
+    @model_validator(mode="after")
+    def _both_sides(self) -> LoraConfig:
+        if (self.tasks_a is None) != (self.tasks_b is None):
+            raise ValueError("give both --tasks-a and --tasks-b (tasks_a and tasks_b), or "
+                             "neither to use the suite's")
+        return self
+
     @field_validator("suite")
     @classmethod
     def _suite(cls, v: str) -> str:
@@ -124,9 +146,26 @@ class LoraConfig(BaseModel):
         return LoraSpec(rank=rank, alpha=alpha, dropout=self.lora_dropout,
                         target_modules=self.targets, layers=self.layers)
 
+    @property
+    def own_tasks(self) -> bool:
+        """Whether the tasks are the user's (``tasks_a``/``tasks_b``), not the suite's."""
+        return self.tasks_a is not None
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """The four tasks: Alice's A1, A2, Bob's B1, B2."""
+        if self.tasks_a is not None and self.tasks_b is not None:
+            return (*self.tasks_a, *self.tasks_b)
+        return get_suite(self.suite).tasks
+
+    @property
+    def paper_suite(self) -> str | None:
+        """The paper suite whose Table 2 values go beside this sweep's: only for a suite that
+        declares one (:attr:`ncnet.tasks.suites.Suite.paper`) and its own tasks."""
+        return None if self.own_tasks else get_suite(self.suite).paper
+
     def task(self, head: Literal["A", "B"], index: int) -> str:
         """Task name of Alice's (``A``) or Bob's (``B``) setting ``index`` in {1, 2}."""
         if index not in (1, 2):
             raise ValueError(f"setting index must be 1 or 2, got {index}")
-        suite = get_suite(self.suite)
-        return (suite.alice if head == "A" else suite.bob)[index - 1]
+        return self.tasks[(0 if head == "A" else 2) + index - 1]

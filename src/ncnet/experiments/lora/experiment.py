@@ -30,8 +30,7 @@ from ncnet.experiments.lora.config import LoraConfig
 from ncnet.models.multitask import MultiTaskLora, build_model, resolve_model
 from ncnet.runtime.extras import require
 from ncnet.runtime.hub import hub_offline, hub_switch
-from ncnet.tasks.suites import get_suite
-from ncnet.tasks.text import check_data_dir, load_task
+from ncnet.tasks.text import TASKS, check_data_dir, has_local, load_task
 
 CHECKPOINT_WEIGHTS = "trainable.safetensors"
 CHECKPOINT_META = "meta.json"
@@ -461,7 +460,8 @@ def load_checkpoint(directory: str | Path) -> tuple[MultiTaskLora, LoraConfig, d
 LORA_EXPERIMENT = "lora"
 LORA_ID_COLUMNS = ("experiment", "run", "seed", "rank")
 LORA_RUNTIME_FIELDS = {"ranks", "seeds", "threads", "device", "cache_dir"}
-LORA_OPTIONAL_FIELDS = ("targets", "layers", "alpha_scaling", "trace_every", "precision")
+LORA_OPTIONAL_FIELDS = ("targets", "layers", "alpha_scaling", "trace_every", "precision",
+                        "tasks_a", "tasks_b")
 """Identity fields added later: hashed only when set, so older stores keep their hashes."""
 
 
@@ -496,7 +496,15 @@ def prepare_lora(config: LoraConfig) -> LoraInputs:
     here, before a store or output directory is touched."""
     check_model(config)
     if config.data_dir is not None:
-        check_data_dir(config.data_dir, config.suite, get_suite(config.suite).tasks)
+        owner = "--tasks-a/--tasks-b" if config.own_tasks else f"suite {config.suite}"
+        check_data_dir(config.data_dir, owner, config.tasks)
+    missing = [t for t in dict.fromkeys(config.tasks)
+               if t not in TASKS and not has_local(config.data_dir, t)]
+    if missing:
+        where = (f"no folder {Path(config.data_dir) / missing[0]} (with train and test as "
+                 ".csv, .jsonl or .parquet)" if config.data_dir else "no --data-dir given")
+        raise ValueError(f"task {missing[0]!r} is neither a packaged task nor a local one: "
+                         f"{where}")
     tokenizer = load_tokenizer(config.model_name)
     data: dict[str, Any] = {}
     for head in ("A", "B"):

@@ -157,9 +157,9 @@ def _shape_sentence(summary: dict[str, Any], trend: dict[str, Any] | None) -> st
 
 #: The options of ``ncnet lora`` that :func:`reproduce_command` writes where the config
 #: differs from the defaults (besides suite, model, ranks, epochs and seeds, always written).
-REPRODUCED_OPTIONS = ("lr", "batch_size", "lora_alpha", "lora_dropout", "targets", "layers",
-                      "alpha_scaling", "trace_every", "pooling", "max_len", "train_size",
-                      "test_size", "data_dir", "cache_dir", "precision")
+REPRODUCED_OPTIONS = ("tasks_a", "tasks_b", "lr", "batch_size", "lora_alpha", "lora_dropout",
+                      "targets", "layers", "alpha_scaling", "trace_every", "pooling", "max_len",
+                      "train_size", "test_size", "data_dir", "cache_dir", "precision")
 
 
 def reproduce_command(config: Any) -> str:
@@ -203,8 +203,8 @@ def write_lora_report(out: str | Path, config: Any, result: Any,
     a LoRA sweep; returns the file names."""
     path = Path(out)
     summary = result.summary
-    paper_key = config.suite if config.suite in PAPER_TABLE2_S else "paper-mixed"
-    paper = PAPER_TABLE2_S[paper_key]
+    paper_key = getattr(config, "paper_suite", None)  # only a suite that declares one
+    paper = PAPER_TABLE2_S.get(paper_key) if paper_key else None
     narrow = {  # file name -> PNG of its phone-width variant (report.html only)
         "fig3.png": draw_both(figure_3, path / "fig3.png", summary,
                                     suite=config.suite, paper=paper),
@@ -223,11 +223,13 @@ def write_lora_report(out: str | Path, config: Any, result: Any,
     cmd = reproduce_command(config)
     items = sorted({n for e in summary.values() for n in e["S"].get("items") or [] if n})
     scored = f" ({'/'.join(map(str, items))} test items scored per pair)" if items else ""
+    whose = ("Your tasks (--tasks-a/--tasks-b)" if getattr(config, "own_tasks", False)
+             else f"Suite `{config.suite}`")
     layers = ("" if config.layers is None else
               f" in layers {', '.join(map(str, config.layers))}")
     blocks = [
         Block("h1", "Multi-task LoRA: the CHSH statistic per rank (arXiv 2603.04451, §5)"),
-        Block("p", f"Suite `{config.suite}`: Alice A1 = `{tasks[0]}`, A2 = `{tasks[1]}`; Bob "
+        Block("p", f"{whose}: Alice A1 = `{tasks[0]}`, A2 = `{tasks[1]}`; Bob "
                    f"B1 = `{tasks[2]}`, B2 = `{tasks[3]}`. Encoder `{config.model_name}` "
                    f"(frozen), LoRA on {' and '.join(config.targets)}{layers} (alpha "
                    f"{config.lora_alpha:g}{', × r' if config.alpha_scaling == 'rank' else ''}, "
@@ -242,7 +244,9 @@ def write_lora_report(out: str | Path, config: Any, result: Any,
         Block("h2", "S per rank"),
         Block("table", table=lora_rank_table(summary, paper)),
         Block("p", _shape_sentence(summary, getattr(result, "trend", None))
-              + f" Paper values: Table 2, {paper_key} suite."),
+              + (f" Paper values: Table 2, {paper_key} suite." if paper else
+                 " No paper values: this suite is not one the paper ran, nor declared to "
+                 "stand in for one.")),
         Block("p", "CI over items: the four pair models score the same test index k (Alice's "
                    "item k of task i in pairs (i, 1) and (i, 2), Bob's item k of task j in "
                    "(1, j) and (2, j)), so the correlators covary; the item ids are resampled "
@@ -255,7 +259,8 @@ def write_lora_report(out: str | Path, config: Any, result: Any,
                    "marginals (2·acc_A − 1)(2·acc_B − 1): 'S if independent' shows how much of "
                    "S the eight accuracies already fix."),
         *lora_learnability_blocks(getattr(result, "gate", None)),
-        Block("img", "Figure 3. S against LoRA rank, with the paper's values and S = 2.",
+        Block("img", "Figure 3. S against LoRA rank" + (", with the paper's values" if paper
+                                                         else "") + " and S = 2.",
               path="fig3.png"),
         Block("h2", "Table 2: accuracies and correlators per rank and pair"),
         Block("table", table=lora_pair_table(summary)),
