@@ -30,8 +30,10 @@ class PairsConfig(BaseModel):
     returns a mapping with ``A`` and ``B``: the per-item outcomes of Alice's and Bob's heads
     on their test items (±1, or 1/0 or True/False for correct/incorrect), paired by position,
     and optionally ``item``: integer item ids, which make the four pairs' items shared (the
-    paired scheme). ncnet cannot see a change in your function's code: set ``version`` to a
-    new value (or use a new output directory) when it changes.
+    paired scheme), and ``chance_A`` / ``chance_B``: the majority-class rate of each head's
+    test labels, the chance its accuracy must beat (default 0.5). ncnet cannot see a change
+    in your function's code: set ``version`` to a new value (or use a new output directory)
+    when it changes.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -1,13 +1,15 @@
 """The pair design over a user's function: one unit per pair model (level, seed, i, j); its
-record holds the two heads' test outcomes; rows and the summary per level; the seam class.
+record holds the two heads' test outcomes (and, where the function gives them, their item ids
+and chance levels); rows and the summary per level; the seam class.
 
 A (level, seed) with all four pair models is one row: the correlators, S with its item
 interval and one-sided test of S > 2 (paired over item ids when the function returns them
 for all four pairs, independent pairs otherwise), the eight accuracies, the signalling gaps,
 the product-of-marginals S and the learnability gate (every head's exact accuracy interval
-strictly above 0.5). Per level: mean S over the seeds where every task learned, with its
-Student-t interval, and the verdict on "mean S > 2" from it (undecided below
-:data:`ncnet.stats.verdicts.MIN_SEEDS` seeds).
+strictly above its chance: the majority-class rate the function reports, else 0.5). Per
+level: mean S over the seeds where every task learned, with its Student-t interval, and the
+verdict on "mean S > 2" from it (undecided below :data:`ncnet.stats.verdicts.MIN_SEEDS`
+seeds).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from ncnet.stats.verdicts import MIN_SEEDS, Region, verdict
 PAIRS = ((1, 1), (1, 2), (2, 1), (2, 2))
 ID_COLUMNS = ("experiment", "run", "seed", "level")
 CHANCE = 0.5
-"""Chance accuracy of every head: the function reports outcomes, not labels."""
+"""Chance accuracy of a head whose function reports no ``chance_A`` / ``chance_B``."""
 
 
 def model_key(level: int | float, seed: int, i: int, j: int) -> str:
@@ -108,6 +110,13 @@ def train_one(config: PairsConfig, level: int | float, seed: int, i: int, j: int
     record: dict[str, Any] = {"key": model_key(level, seed, i, j), "level": level,
                               "seed": seed, "i": i, "j": j, "A": pm_string(a),
                               "B": pm_string(b)}
+    for side in ("A", "B"):
+        chance = out.get(f"chance_{side}")
+        if chance is not None:
+            if not isinstance(chance, int | float) or not CHANCE <= float(chance) < 1.0:
+                raise UnitError(f"{where} returned chance_{side} = {chance!r}; give the "
+                                "majority-class rate of the head's test labels, in [0.5, 1)")
+            record[f"chance_{side}"] = float(chance)
     if out.get("item") is not None:
         ids = np.asarray(out["item"]).ravel()
         if ids.dtype.kind not in "iu" or ids.size != a.size or np.unique(ids).size != ids.size:
@@ -124,15 +133,17 @@ def _complete(records: Sequence[dict[str, Any]]) -> dict[tuple[Any, int], list[d
     return {k: [g[p] for p in PAIRS] for k, g in groups.items() if len(g) == len(PAIRS)}
 
 
-def head_gates(a: Sequence[np.ndarray], b: Sequence[np.ndarray],
-               config: PairsConfig) -> list[dict[str, Any]]:
+def head_gates(members: Sequence[dict[str, Any]], a: Sequence[np.ndarray],
+               b: Sequence[np.ndarray], config: PairsConfig) -> list[dict[str, Any]]:
     """The learnability gate of the eight heads of one (level, seed): per pair model, Alice's
-    and Bob's :func:`ncnet.stats.learnability.item_gate` at chance 0.5."""
+    and Bob's :func:`ncnet.stats.learnability.item_gate` at the chance the function reported
+    (``chance_A``, ``chance_B``: the majority-class rate of the test labels), else 0.5."""
     gates = []
-    for (i, j), x, y in zip(PAIRS, a, b, strict=True):
+    for m, (i, j), x, y in zip(members, PAIRS, a, b, strict=True):
         for head, task, outcomes in (("A", config.tasks_a[i - 1], x),
                                      ("B", config.tasks_b[j - 1], y)):
-            g = item_gate(int((outcomes > 0).sum()), int(outcomes.size), CHANCE)
+            g = item_gate(int((outcomes > 0).sum()), int(outcomes.size),
+                          m.get(f"chance_{head}", CHANCE))
             gates.append({"head": head, "task": task, "pair": [i, j], **g})
     return gates
 
@@ -160,7 +171,7 @@ def pair_rows(config: PairsConfig, records: Sequence[dict[str, Any]]) -> list[di
             row["p_S_above_2"] = float(score.test["p_value"])
             row.update(cols)
             row["items"] = int(score.ci_units)
-            gates = head_gates(a, b, config)
+            gates = head_gates(members, a, b, config)
             row["tasks_learned"] = all(g["learned"] for g in gates)
             row["_gates"] = gates
             rows.append(row)
