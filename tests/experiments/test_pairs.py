@@ -23,6 +23,14 @@ def train_pair(task_a, task_b, level, seed):
     p = 1 - 0.3 / level
     return {"A": rng.random(40) < p, "B": rng.random(40) < p, "item": np.arange(40)}
 
+def train_joint(tasks_a, tasks_b, level, seed):
+    rng = np.random.default_rng([seed, level, 99])
+    p = 1 - 0.3 / level
+    return {"A": [rng.random(40) < p for _ in tasks_a], "B": [rng.random(40) < p for _ in tasks_b]}
+
+def joint_too_short(tasks_a, tasks_b, level, seed):
+    return {"A": [[1, 1], [1, 1]], "B": [[1, 1], [1]]}
+
 def fails_at_8(task_a, task_b, level, seed):
     if level == 8 and task_b == "pixels":
         raise RuntimeError("out of memory\\nsecond line")
@@ -137,6 +145,33 @@ def test_a_wrong_return_value_is_one_line_naming_the_pair(tmp_path, value, fragm
     message = str(err.value)
     assert "(task_a='a1', task_b='b1', level=3, seed=0)" in message and fragment in message
     assert "\n" not in message
+
+
+def test_the_joint_control_never_exceeds_2_and_is_recomputed_exactly(tmp_path):
+    path, out = sweep_file(tmp_path)
+    path.write_text(path.read_text().replace('seeds = [0, 1]\n', 'seeds = [0, 1]\n'
+                                             'train_joint = "my_model:train_joint"\n'))
+    result = invoke("run", path)
+    assert result.exit_code == 0, result.stderr
+    assert "24 pair models and 6 joint controls trained" in result.stdout
+    frame = pd.read_csv(out / "results.csv")
+    assert (frame.S_joint <= 2 + 1e-12).all()
+    _, _, recs, _ = load_latest(out)
+    joint = next(r for r in recs if r.get("A_joint") and r["level"] == 8 and r["seed"] == 1)
+    a = np.array([from_pm_string(x) for x in joint["A_joint"]], dtype=float)
+    b = np.array([from_pm_string(x) for x in joint["B_joint"]], dtype=float)
+    c = np.array([[np.mean(a[i] * b[j]) for j in range(2)] for i in range(2)])
+    row = frame[(frame.level == 8) & (frame.seed == 1)].iloc[0]
+    assert row.S_joint == c[0, 0] + c[0, 1] + c[1, 0] - c[1, 1]
+    assert "no model exceeds 2" in (out / "report.md").read_text()
+    again = invoke("run", path)
+    assert "0 pair models trained, 30 already in the store" in again.stdout
+    bad = path.parent / "bad.toml"
+    bad.write_text(path.read_text().replace("my_model:train_joint", "my_model:joint_too_short")
+                   .replace(str(out), str(tmp_path / "bad")))
+    failed = invoke("run", bad)
+    assert failed.exit_code == 2
+    assert "returned heads of different lengths [1, 2]" in failed.stderr
 
 
 def test_run_pairs_gives_the_rows_of_the_toml_route(tmp_path, monkeypatch):

@@ -37,11 +37,14 @@ class PairsResult:
 
 def run_pairs(train_pair: Callable[..., Any] | str, *, tasks_a: Sequence[str],
               tasks_b: Sequence[str], levels: Sequence[int | float], out: str | Path,
-              seeds: Sequence[int] = (0,), version: str = "", report: bool = True,
+              seeds: Sequence[int] = (0,), train_joint: str | None = None,
+              version: str = "", report: bool = True,
               progress: Any = None, executor: Any = None) -> PairsResult:
     """Train and score one pair model per setting pair, level and seed with ``train_pair``
     (a function, or ``"module:function"``), store them in ``out`` (a rerun trains only what
-    is missing) and summarize S per level; with ``report``, write ``report.md`` /
+    is missing) and summarize S per level (``train_joint``: ``"module:function"`` of the
+    joint control, see :class:`ncnet.experiments.pairs.config.PairsConfig`); with ``report``,
+    write ``report.md`` /
     ``report.html`` and the figure. The same rows as ``ncnet run`` on a ``[pairs]`` table.
 
     ``progress``: an :class:`ncnet.engine.seam.Progress` (default: silent); ``executor``:
@@ -57,7 +60,7 @@ def run_pairs(train_pair: Callable[..., Any] | str, *, tasks_a: Sequence[str],
         f"{train_pair.__module__}:{train_pair.__qualname__}")
     config = PairsConfig(train=spec if ":" in spec and "<" not in spec else "user:train_pair",
                          tasks_a=list(tasks_a), tasks_b=list(tasks_b), levels=list(levels),
-                         seeds=list(seeds), version=version)
+                         seeds=list(seeds), version=version, train_joint=train_joint)
     experiment = PairsExperiment(None if isinstance(train_pair, str) else train_pair)
     result = sweep.run(experiment, config, out, executor, progress)
     files = ["results.csv", "results.parquet", "summary.json", "results.sqlite"]

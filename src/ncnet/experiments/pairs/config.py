@@ -16,8 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 EXPERIMENT = "pairs"
+JOINT_EXPERIMENT = "pairs-joint"
 
-IDENTITY_FIELDS = ("train", "tasks_a", "tasks_b", "version")
+IDENTITY_FIELDS = ("train", "tasks_a", "tasks_b", "version", "train_joint")
 """What decides a pair model's outcomes and so the store's hash; ``levels`` and ``seeds`` pick
 which pair models exist (one sweep can be extended by more of either)."""
 
@@ -25,6 +26,10 @@ which pair models exist (one sweep can be extended by more of either)."""
 class PairsConfig(BaseModel):
     """One sweep of the pair design over a user's function: for every level and seed, one
     pair model per setting pair (i, j), trained by ``train`` and scored by ncnet.
+
+    ``train_joint`` (optional) is called as ``train_joint(tasks_a=[...], tasks_b=[...],
+    level=..., seed=...)`` and returns ``A`` and ``B`` as one outcome sequence per task, all on
+    the same items: one model with four heads, whose S can never exceed 2 (the control).
 
     The function is called as ``train_pair(task_a=..., task_b=..., level=..., seed=...)`` and
     returns a mapping with ``A`` and ``B``: the per-item outcomes of Alice's and Bob's heads
@@ -40,6 +45,9 @@ class PairsConfig(BaseModel):
 
     train: str = Field(description="the function that trains one pair model, as "
                        "module:function (the module beside the TOML file or on sys.path)")
+    train_joint: str | None = Field(
+        default=None, description="optional: the function that trains the joint control, one "
+        "model with all four heads on the same items, as module:function")
     tasks_a: list[str] = Field(description="Alice's two tasks (setting i = position)")
     tasks_b: list[str] = Field(description="Bob's two tasks (setting j = position)")
     levels: list[int | float] = Field(description="the resource swept (width, rank, budget, "
@@ -53,9 +61,11 @@ class PairsConfig(BaseModel):
     n_boot: int = Field(default=2000, ge=100, description="bootstrap resamples for the item "
                         "intervals that need one; not identity")
 
-    @field_validator("train")
+    @field_validator("train", "train_joint")
     @classmethod
-    def _module_function(cls, v: str) -> str:
+    def _module_function(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
         module, _, func = v.partition(":")
         if not module or not func or not all(p.isidentifier() for p in
                                              [*module.split("."), *func.split(".")]):
@@ -85,7 +95,9 @@ class PairsConfig(BaseModel):
         return v
 
     def identity(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in IDENTITY_FIELDS}
+        """The identity fields; ``train_joint`` only when set."""
+        return {k: getattr(self, k) for k in IDENTITY_FIELDS
+                if not (k == "train_joint" and self.train_joint is None)}
 
     def config_hash(self) -> str:
         blob = json.dumps({"experiment": EXPERIMENT, **self.identity()}, sort_keys=True)

@@ -25,7 +25,7 @@ import numpy as np
 
 from ncnet import chsh
 from ncnet.engine.seam import Outputs, Unit, UnitError
-from ncnet.experiments.pairs.config import EXPERIMENT, PairsConfig
+from ncnet.experiments.pairs.config import EXPERIMENT, JOINT_EXPERIMENT, PairsConfig
 from ncnet.stats.learnability import item_gate
 from ncnet.stats.outcomes import as_pm1, from_pm_string, pm_string
 from ncnet.stats.runs import holm, t_interval
@@ -126,6 +126,55 @@ def train_one(config: PairsConfig, level: int | float, seed: int, i: int, j: int
     return record
 
 
+def joint_key(level: int | float, seed: int) -> str:
+    """The store key of one joint-control model, e.g. ``'level=8 seed=0 joint'``."""
+    return f"level={json.dumps(level)} seed={seed} joint"
+
+
+def train_joint_one(config: PairsConfig, level: int | float, seed: int,
+                    function: Callable[..., Any] | None = None) -> dict[str, Any]:
+    """Call the user's joint-control function at ``level`` and ``seed``; its record (one
+    '+-' string per head). UnitError (one line) for anything it does or returns wrong."""
+    assert config.train_joint is not None
+    fn = function or load_function(config.train_joint, config.base_dir)
+    where = (f"{config.train_joint}(tasks_a={config.tasks_a!r}, tasks_b={config.tasks_b!r}, "
+             f"level={level!r}, seed={seed})")
+    try:
+        out = fn(tasks_a=list(config.tasks_a), tasks_b=list(config.tasks_b), level=level,
+                 seed=seed)
+    except Exception as err:  # the user's code: its error, named, in one line
+        raise UnitError(f"{where} raised {type(err).__name__}: {_first_line(err)}") from None
+    if not isinstance(out, Mapping) or not {"A", "B"} <= set(out):
+        raise UnitError(f"{where} returned no mapping with A and B (one outcome sequence per "
+                        "task each)")
+    heads = {}
+    for side, tasks in (("A", config.tasks_a), ("B", config.tasks_b)):
+        seqs = out[side]
+        if isinstance(seqs, np.ndarray):
+            seqs = list(seqs)
+        if not isinstance(seqs, Sequence) or len(seqs) != len(tasks):
+            raise UnitError(f"{where} returned {side} with no outcome sequence per task; give "
+                            f"{len(tasks)} sequences, one per task of {tasks}")
+        heads[side] = [_outcomes(s, f"{side}[{k}]", where) for k, s in enumerate(seqs)]
+    sizes = {x.size for side in heads.values() for x in side}
+    if len(sizes) != 1:
+        raise UnitError(f"{where} returned heads of different lengths {sorted(sizes)}; the "
+                        "joint control scores every head on the same items")
+    return {"key": joint_key(level, seed), "level": level, "seed": seed,
+            "A_joint": [pm_string(x) for x in heads["A"]],
+            "B_joint": [pm_string(x) for x in heads["B"]]}
+
+
+def joint_columns(record: dict[str, Any]) -> dict[str, float]:
+    """``C11_joint .. C22_joint`` and ``S_joint`` of one joint-control record: every
+    correlator on the same items, so S_joint <= 2 always."""
+    a = np.stack([from_pm_string(x) for x in record["A_joint"]])[None, :, None, :]
+    b = np.stack([from_pm_string(x) for x in record["B_joint"]])[None, None, :, :]
+    a, b = np.broadcast_arrays(a, b)
+    return chsh.chsh_rows(a.astype(np.float64), b.astype(np.float64), suffix="_joint",
+                          accuracies=False)[0]
+
+
 def _complete(records: Sequence[dict[str, Any]]) -> dict[tuple[Any, int], list[dict]]:
     groups: dict[tuple[Any, int], dict[tuple[int, int], dict]] = {}
     for r in records:
@@ -150,7 +199,8 @@ def head_gates(members: Sequence[dict[str, Any]], a: Sequence[np.ndarray],
 
 def pair_rows(config: PairsConfig, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per complete (level, seed), in the config's order of levels and seeds."""
-    groups = _complete(records)
+    groups = _complete([r for r in records if "A" in r])
+    joint = {(r["level"], r["seed"]): r for r in records if "A_joint" in r}
     rows = []
     for level in config.levels:
         for seed in config.seeds:
@@ -171,6 +221,8 @@ def pair_rows(config: PairsConfig, records: Sequence[dict[str, Any]]) -> list[di
             row["p_S_above_2"] = float(score.test["p_value"])
             row.update(cols)
             row["items"] = int(score.ci_units)
+            if (level, seed) in joint:
+                row.update(joint_columns(joint[(level, seed)]))
             gates = head_gates(members, a, b, config)
             row["tasks_learned"] = all(g["learned"] for g in gates)
             row["_gates"] = gates
@@ -202,6 +254,10 @@ def summarize_levels(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                   "p_S_above_2_holm": [float(p) for _, p in sub],
                   "items": [r["items"] for r, _ in sub]},
             "S_product": float(np.mean([r["S_product"] for r, _ in sub])),
+            **({"S_joint": {"mean": float(np.mean([r["S_joint"] for r, _ in sub])),
+                            "max": float(np.max([r["S_joint"] for r, _ in sub])),
+                            "seeds": len(sub)}}
+               if all("S_joint" in r for r, _ in sub) else {}),
             "accuracy": float(np.mean(accs)),
             "tasks_learned": [r["tasks_learned"] for r, _ in sub],
             "did_not_learn": [{"seed": r["seed"], "head": g["head"], "task": g["task"],
@@ -219,7 +275,7 @@ class PairsExperiment:
 
     name = EXPERIMENT
     config_type = PairsConfig
-    stores = (EXPERIMENT,)
+    stores = (EXPERIMENT, JOINT_EXPERIMENT)
     id_columns = ID_COLUMNS
     options: dict[str, Any] = {}
 
@@ -234,37 +290,54 @@ class PairsExperiment:
     def prepare(self, config: PairsConfig) -> None:
         if self.function is None:
             load_function(config.train, config.base_dir)
+        if config.train_joint:
+            load_function(config.train_joint, config.base_dir)
 
     def planned(self, config: PairsConfig) -> list[str]:
-        return [model_key(level, seed, i, j) for level in config.levels
-                for seed in config.seeds for i, j in PAIRS]
+        pairs = [model_key(level, seed, i, j) for level in config.levels
+                 for seed in config.seeds for i, j in PAIRS]
+        joint = [joint_key(level, seed) for level in config.levels for seed in config.seeds]
+        return pairs + (joint if config.train_joint else [])
 
     def units(self, config: PairsConfig, done: Mapping[str, set[str]]) -> list[Unit]:
         have = done.get(EXPERIMENT, set())
-        return [Unit(store=EXPERIMENT, key=model_key(level, seed, i, j),
-                     keys=(model_key(level, seed, i, j),), work=1,
-                     label=f"level={level} seed={seed} pair ({i},{j})",
-                     spec=(level, seed, i, j))
-                for level in config.levels for seed in config.seeds for i, j in PAIRS
-                if model_key(level, seed, i, j) not in have]
+        units = [Unit(store=EXPERIMENT, key=model_key(level, seed, i, j),
+                      keys=(model_key(level, seed, i, j),), work=1,
+                      label=f"level={level} seed={seed} pair ({i},{j})",
+                      spec=(level, seed, i, j))
+                 for level in config.levels for seed in config.seeds for i, j in PAIRS
+                 if model_key(level, seed, i, j) not in have]
+        if config.train_joint:
+            joint = done.get(JOINT_EXPERIMENT, set())
+            units += [Unit(store=JOINT_EXPERIMENT, key=joint_key(level, seed),
+                           keys=(joint_key(level, seed),), work=1,
+                           label=f"level={level} seed={seed} joint control",
+                           spec=(level, seed))
+                      for level in config.levels for seed in config.seeds
+                      if joint_key(level, seed) not in joint]
+        return units
 
     def train(self, config: PairsConfig, unit: Unit,
               progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
-        record = train_one(config, *unit.spec, function=self.function)
+        if unit.store == JOINT_EXPERIMENT:
+            record = train_joint_one(config, *unit.spec)
+        else:
+            record = train_one(config, *unit.spec, function=self.function)
         if progress:
             progress(1)
         return [record]
 
     def collect(self, config: PairsConfig,
                 stored: Mapping[str, Mapping[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        have = stored.get(EXPERIMENT, {})
+        have = {**stored.get(EXPERIMENT, {}), **stored.get(JOINT_EXPERIMENT, {})}
         return [dict(have[k]) for k in self.planned(config) if k in have]
 
     def reload(self, config_json: dict[str, Any],
                stored: Mapping[str, Mapping[str, dict[str, Any]]]) -> PairsConfig:
         """The stored config, widened to every level and seed stored under its hash."""
         config = PairsConfig.model_validate(config_json)
-        records = list(stored.get(EXPERIMENT, {}).values())
+        records = [*stored.get(EXPERIMENT, {}).values(),
+                   *stored.get(JOINT_EXPERIMENT, {}).values()]
         if records:
             levels = list(dict.fromkeys([*config.levels, *(r["level"] for r in records)]))
             seeds = sorted({*config.seeds, *(r["seed"] for r in records)})
@@ -282,7 +355,9 @@ class PairsExperiment:
         return Outputs(rows=rows, summary=summary, doc=doc)
 
     def headline(self, result: Any) -> str:
-        return (f"{result.trained.get(EXPERIMENT, 0)} pair models trained, "
+        joint = result.trained.get(JOINT_EXPERIMENT, 0)
+        return (f"{result.trained.get(EXPERIMENT, 0)} pair models"
+                f"{f' and {joint} joint controls' if joint else ''} trained, "
                 f"{result.complete_before} already in the store (config {result.config_hash})")
 
     def console_tables(self, summary: dict[str, Any]) -> list:
