@@ -66,6 +66,37 @@ def train_pair(task_a: str, task_b: str, level: int, seed: int, epochs: int = EP
             "chance_B": max(label_b.mean(), 1 - label_b.mean())}
 
 
+def train_joint(tasks_a: list[str], tasks_b: list[str], level: int, seed: int,
+                epochs: int = EPOCHS):
+    """The joint control: one trunk of ``level`` units and four heads (Alice's two tasks,
+    Bob's two), trained together; every head's correctness on the same test images."""
+    import torch
+
+    torch.manual_seed(1000 * seed + int(level) + 500)
+    (x_tr, y_tr), (x_te, y_te) = digits_split()
+    tasks = [*tasks_a, *tasks_b]
+    targets = torch.from_numpy(np.stack([TASKS[t](y_tr) for t in tasks], 1).astype(np.float32))
+    trunk = torch.nn.Sequential(torch.nn.Linear(64, int(level)), torch.nn.ReLU())
+    heads = torch.nn.Linear(int(level), len(tasks))
+    opt = torch.optim.Adam([*trunk.parameters(), *heads.parameters()], lr=0.01)
+    xt = torch.from_numpy(x_tr)
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(heads(trunk(xt)), targets,
+                                                                    reduction="sum")
+        (loss / len(xt)).backward()
+        opt.step()
+    with torch.no_grad():
+        z = heads(trunk(torch.from_numpy(x_te))).numpy()
+    correct = [(z[:, k] > 0) == TASKS[t](y_te) for k, t in enumerate(tasks)]
+    return {"A": correct[:len(tasks_a)], "B": correct[len(tasks_a):]}
+
+
+def train_joint_quick(tasks_a: list[str], tasks_b: list[str], level: int, seed: int):
+    """The joint control at 40 epochs: the test suite's tiny version."""
+    return train_joint(tasks_a, tasks_b, level, seed, epochs=40)
+
+
 def train_pair_quick(task_a: str, task_b: str, level: int, seed: int):
     """The same at 40 epochs: the test suite's tiny version."""
     return train_pair(task_a, task_b, level, seed, epochs=40)
