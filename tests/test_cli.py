@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -46,13 +47,37 @@ def test_toy_writes_the_output_contract(tiny_run):
     assert summary["by_hidden"]["3"]["S"]["mean"] == pytest.approx(
         frame.loc[frame.hidden == 3, "S"].mean())
     assert summary["config"]["epochs"] == 200
-    for name in ("fig2a.png", "fig2b.png", "signalling.png", "communication.png", "report.md",
-                 "results.sqlite", "results.parquet"):
+    for name in ("fig2a.png", "fig2b.png", "signalling.png", "cbd.png", "communication.png",
+                 "report.md", "results.sqlite", "results.parquet"):
         assert (out / name).stat().st_size > 0
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 2 * 4 and 'src="fig' not in page
-    assert page.count("<picture><source media=") == 4  # each figure's phone variant
+    assert page.count("data:image/png;base64,") == 2 * 5 and 'src="fig' not in page
+    assert page.count("<picture><source media=") == 5  # each figure's phone variant
     assert "Against the paper" in (out / "report.md").read_text()
+
+
+def test_toy_cbd_columns_equal_a_recomputation_from_the_same_rows(tiny_run):
+    """Delta, S_odd and cbd_excess of results.csv from its own correlators and accuracies:
+    Delta = the four heads' |<A> beside task 1 - <A> beside task 2| (<A> = 2 acc - 1), S_odd
+    by enumerating the odd sign patterns. Exact: the toy's values sit on a 1/16 grid."""
+    import itertools
+
+    out, _ = tiny_run
+    f = pd.read_csv(out / "results.csv")
+    ea = {(i, j): 2 * f[f"acc_A{i}_B{j}"] - 1 for i in (1, 2) for j in (1, 2)}
+    eb = {(i, j): 2 * f[f"acc_B{j}_A{i}"] - 1 for i in (1, 2) for j in (1, 2)}
+    delta = ((ea[1, 1] - ea[1, 2]).abs() + (ea[2, 1] - ea[2, 2]).abs()
+             + (eb[1, 1] - eb[2, 1]).abs() + (eb[1, 2] - eb[2, 2]).abs())
+    c = f[["C11", "C12", "C21", "C22"]].to_numpy()
+    s_odd = np.max([c @ np.array(s) for s in itertools.product((1, -1), repeat=4)
+                    if s.count(-1) % 2 == 1], axis=0)
+    assert f.Delta.tolist() == delta.tolist()
+    assert f.S_odd.tolist() == s_odd.tolist()
+    assert f.cbd_excess.tolist() == (s_odd - 2 - delta).tolist()
+    summary = json.loads((out / "summary.json").read_text())["by_hidden"]
+    for n in ("2", "3"):
+        rows = f[f.hidden == int(n)]
+        assert summary[n]["fraction_cbd_contextual"] == float((rows.cbd_excess > 1e-9).mean())
 
 
 def test_rerun_resumes_and_extends(tiny_run, tmp_path):

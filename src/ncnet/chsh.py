@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from ncnet.bell import score as bell_score
+from ncnet.bell.cbd import chsh as cbd_chsh
 from ncnet.bell.expression import BellExpression
 from ncnet.bell.presets import preset as _preset
 from ncnet.bell.score import INDEPENDENT_SCHEME as _INDEPENDENT
@@ -596,7 +597,10 @@ def chsh_row(c: Any, acc_a: Any = None, acc_b: Any = None, *, suffix: str = "",
     """The CHSH columns of one row: ``C11 .. C22`` and ``S`` (each name + ``suffix``); with the
     accuracies (2, 2) also ``acc_A{i}_B{j}`` / ``acc_B{j}_A{i}`` (head on its own task i / j in
     pair model (i, j)), the signalling gaps ``gap_A{t}``, ``gap_B{t}``, with ``c_product`` the
-    product-of-marginals correlators ``C{i}{j}_product``, and ``S_product``.
+    product-of-marginals correlators ``C{i}{j}_product``, ``S_product``, and the
+    Contextuality-by-Default quantities of :func:`ncnet.bell.cbd.chsh`: ``Delta`` (direct
+    influences, ±1 units), ``S_odd`` and ``cbd_excess = S_odd - 2 - Delta`` (> 0: contextual
+    beyond direct influence).
 
     >>> chsh_row([[1, 0.5], [0.5, 0]])
     {'C11': 1.0, 'C12': 0.5, 'C21': 0.5, 'C22': 0.0, 'S': 2.0}
@@ -666,4 +670,7 @@ def _row(c: np.ndarray, s: float, acc_a: Any, acc_b: Any, suffix: str,
         for i, j in PAIRS:
             row[c_column(i, j, "_product")] = float(prod[i - 1, j - 1])
     row["S_product"] = float(chsh_value(prod))
+    contextuality = cbd_chsh(c, 2.0 * acc_a - 1.0, 2.0 * acc_b - 1.0)
+    row["Delta"], row["S_odd"] = contextuality.delta, contextuality.s_odd
+    row["cbd_excess"] = contextuality.excess
     return row

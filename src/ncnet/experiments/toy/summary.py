@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ncnet import chsh
+from ncnet.bell.cbd import TOLERANCE as CBD_TOLERANCE
 from ncnet.stats import learnability
 from ncnet.stats.resampling import bootstrap_mean_ci, bootstrap_mean_cis
 from ncnet.stats.runs import describe_fraction, holm, welch_test
@@ -30,6 +31,8 @@ FRACTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
     "fraction_S_above_tsirelson": ("S", lambda s: s > chsh.TSIRELSON_BOUND),
     "fraction_S_above_3.4": ("S", lambda s: s >= 3.4),
     "fraction_S_joint_above_2": ("S_joint", lambda s: s > chsh.LOCAL_BOUND + 1e-12),
+    # contextual beyond direct influence (Contextuality-by-Default, ncnet.bell.cbd)
+    "fraction_cbd_contextual": ("cbd_excess", lambda e: e > CBD_TOLERANCE),
 }
 
 
@@ -152,7 +155,7 @@ def hidden_size_gate(hidden: int, rows: Sequence[dict[str, Any]],
 def _mean_columns(row: dict[str, Any]) -> list[str]:
     prefixes = ("C", "acc_", "gap_")
     return [k for k in row if k.startswith(prefixes) and isinstance(row[k], float)] + [
-        "S_product"
+        "S_product", *(k for k in ("Delta", "S_odd", "cbd_excess") if k in row)
     ]
 
 

@@ -33,12 +33,30 @@ def console_tables(summary: dict[str, Any]) -> list:
         c_table.rows.append([n, *(format_num(e[chsh.c_column(i, j)]["mean"])
                                   for i, j in chsh.PAIRS),
                              format_num(e["S_product"]["mean"])])
-    tables = [s_table, c_table, *learnability_tables(summary)]
+    tables = [s_table, c_table, *cbd_tables(summary), *learnability_tables(summary)]
     if any(e.get("bell") for e in summary.values()):
         from ncnet.experiments.toy import bell as toy_bell
 
         tables += toy_bell.console_tables(summary)
     return tables
+
+
+def cbd_tables(summary: dict[str, Any]) -> list:
+    """Contextuality-by-Default per hidden size: the runs contextual beyond their direct
+    influences (exact CI) and the mean Delta, S_odd and excess (bootstrap CIs). Nothing for
+    summaries without it."""
+    if not all("fraction_cbd_contextual" in e for e in summary.values()):
+        return []
+    t = Table("Contextuality-by-Default: S_odd against 2 + Delta (direct influences)",
+              ["n", "contextual [95% CI]", "mean Delta", "mean S_odd", "mean excess [95% CI]"],
+              [], caption="a run is contextual beyond direct influence when S_odd > 2 + Delta "
+                          "(excess > 0); Delta: the heads' accuracy gaps, ±1 units")
+    for n, e in summary.items():
+        t.rows.append([n, percent_interval(e["fraction_cbd_contextual"],
+                                           e["fraction_cbd_contextual_ci"], sep=","),
+                       format_num(e["Delta"]["mean"]), format_num(e["S_odd"]["mean"]),
+                       with_interval(e["cbd_excess"]["mean"], e["cbd_excess"]["ci"])])
+    return [t]
 
 
 def learnability_tables(summary: dict[str, Any]) -> list:
