@@ -143,7 +143,7 @@ def test_reports_render_in_chromium_at_phone_and_laptop_width(chromium, toy_repo
                                                                 lora_report):
     start = time.perf_counter()
     with Browser(chromium) as browser:
-        toy = check_page(browser, toy_report, "toy-report", "mean S [95% CI]", figures=4)
+        toy = check_page(browser, toy_report, "toy-report", "mean S [95% CI]", figures=5)
         lora = check_page(browser, lora_report, "lora-report", "mean S", figures=3)
     # at phone width the headline tables are wider than the screen and scroll in their box
     assert toy["phone"]["tables"][0]["width"] > WIDTHS["phone"][0]
