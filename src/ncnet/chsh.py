@@ -477,8 +477,17 @@ class ChshScore:
     ci_bootstrap: tuple[float, float] | None = None
     warning: str | None = None
 
+    @property
+    def cbd(self) -> Any:
+        """Contextuality-by-Default of the four contexts (:func:`ncnet.bell.cbd.chsh`):
+        S_odd, Delta (the heads' direct influences) and the excess, as point values."""
+        return cbd_chsh(self.C, 2.0 * self.acc_a - 1.0, 2.0 * self.acc_b - 1.0)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable dict of plain python floats/ints/lists (NaN/inf kept as floats)."""
+        """JSON-serialisable dict of plain python floats/ints/lists (NaN/inf kept as floats).
+        ``cbd``: :attr:`cbd` as point values; its interval, test and verdict are not computed
+        yet (``None`` and an "undecided" verdict say so)."""
+        cbd = self.cbd
         return {
             "C": self.C.tolist(),
             "S": float(self.S),
@@ -503,6 +512,10 @@ class ChshScore:
                 "tsirelson": TSIRELSON_BOUND,
                 "no_signalling": NO_SIGNALLING_BOUND,
             },
+            "cbd": {"delta": cbd.delta, "s_odd": cbd.s_odd, "excess": cbd.excess,
+                    "ci": None, "p_value": None,
+                    "verdict": "undecided (point values only: no item-level test of the "
+                               "excess yet)"},
         }
 
 

@@ -96,3 +96,31 @@ def test_s_odd_enumerates_the_odd_sign_patterns():
             brute = max(float(np.dot(s, x)) for s in itertools.product((1, -1), repeat=n)
                         if s.count(-1) % 2 == 1)
             assert cbd.s_odd(x) == pytest.approx(brute, abs=1e-12)
+
+
+def _items(rng, n, same_prob, sign):
+    a = rng.choice([-1, 1], n)
+    agree = rng.random(n) < same_prob
+    return a, np.where(agree, sign * a, -sign * a)
+
+
+def test_score_reports_the_excess_of_a_contextual_and_a_signalling_file():
+    """ncnet score's cbd block: a PR-box-like file (S about 3, marginals near 0) has a
+    positive excess, a signalling-only one (independent heads whose accuracies move with the
+    partner's task) a negative one; both equal bell.cbd.chsh on the score's own C and
+    accuracies."""
+    from ncnet import chsh
+
+    rng = np.random.default_rng(5)
+    pr = [_items(rng, 200, 0.9, 1 if (i, j) != (2, 2) else -1) for i, j in chsh.PAIRS]
+    score = chsh.score_items([a for a, _ in pr], [b for _, b in pr], n_boot=200)
+    d = score.to_dict()["cbd"]
+    assert score.S > 2.8 and d["excess"] > 0.5
+    want = cbd.chsh(score.C, 2 * score.acc_a - 1, 2 * score.acc_b - 1)
+    assert (d["delta"], d["s_odd"], d["excess"]) == (want.delta, want.s_odd, want.excess)
+    accuracy = {(1, 1): (1.0, 1.0), (1, 2): (0.75, 1.0), (2, 1): (1.0, 0.75), (2, 2): (1.0, 0.0)}
+    sig = [(np.where(rng.random(200) < pa, 1, -1), np.where(rng.random(200) < pb, 1, -1))
+           for pa, pb in (accuracy[p] for p in chsh.PAIRS)]
+    score = chsh.score_items([a for a, _ in sig], [b for _, b in sig], n_boot=200)
+    d = score.to_dict()["cbd"]
+    assert score.S > 2.5 and d["excess"] < -1 and d["verdict"].startswith("undecided")

@@ -133,6 +133,10 @@ def score(
              "no item ids shared by the pairs, each pair on its own")
     console.print(f"CI scheme: {data['scheme']} ({units}); test and interval: "
                   f"{data['test']['test']}", highlight=False)
+    cbd = data["cbd"]
+    console.print(f"Contextuality-by-Default: S_odd {cbd['s_odd']:.4f} against 2 + Delta = "
+                  f"{2 + cbd['delta']:.4f}, excess {cbd['excess']:+.4f} (point values; "
+                  "> 0 would be contextual beyond direct influence)", highlight=False)
 
 
 def _score_expressions(expressions: list[Any], frame: Any, source: str, n_boot: int, seed: int,
