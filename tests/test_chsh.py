@@ -472,7 +472,7 @@ def test_chsh_score_frozen_and_json() -> None:
     assert set(d) == {
         "C", "S", "ci", "test", "n_items", "acc_A", "acc_B", "signalling_gap_A",
         "signalling_gap_B", "C_product", "S_product", "bounds", "scheme", "ci_units",
-        "ci_level", "ci_method", "ci_bootstrap", "warning",
+        "ci_level", "ci_method", "ci_bootstrap", "warning", "cbd",
     }  # fmt: skip
     assert d["scheme"] == "independent-pairs" and d["ci_units"] == 4
     assert d["bounds"] == {"local": 2.0, "tsirelson": TSIRELSON_BOUND, "no_signalling": 4.0}
@@ -484,7 +484,7 @@ def test_chsh_score_frozen_and_json() -> None:
             return all(isinstance(k, str) and plain(v) for k, v in x.items())
         if isinstance(x, list):
             return all(plain(v) for v in x)
-        return type(x) in (float, int, str, bool)
+        return x is None or type(x) in (float, int, str, bool)
 
     assert plain(d)
     assert json.loads(json.dumps(d)) == d
