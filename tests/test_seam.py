@@ -108,17 +108,23 @@ class Coin:
         return ["coin.txt"]
 
 
-def test_a_third_experiment_is_a_module_and_a_registry_entry(tmp_path, monkeypatch):
+def coin_module(name: str, monkeypatch) -> types.ModuleType:
+    """A module ``name`` (importable for this test) holding the Coin experiment."""
     from pydantic import BaseModel
 
     class CoinConfig(BaseModel):
         runs: int = 3
         seed: int = 0
 
-    module = types.ModuleType("ncnet_coin_experiment")
+    module = types.ModuleType(name)
     Coin.config_type = CoinConfig
     module.Coin = Coin
     monkeypatch.setitem(sys.modules, module.__name__, module)
+    return module
+
+
+def test_a_third_experiment_is_a_module_and_a_registry_entry(tmp_path, monkeypatch):
+    module = coin_module("ncnet_coin_experiment", monkeypatch)
     monkeypatch.setitem(REGISTRY, "coin", f"{module.__name__}:Coin")
     cfg = tmp_path / "coin.toml"
     cfg.write_text("[coin]\nruns = 4\nseed = 3\n")
@@ -161,18 +167,9 @@ def test_an_installed_package_registers_an_experiment_by_entry_point(tmp_path, m
     ncnet ships is not taken over."""
     from importlib import metadata
 
-    from pydantic import BaseModel
-
     from ncnet.engine import registry
 
-    class CoinConfig(BaseModel):
-        runs: int = 3
-        seed: int = 0
-
-    module = types.ModuleType("ncnet_coin_plugin")
-    Coin.config_type = CoinConfig
-    module.Coin = Coin
-    monkeypatch.setitem(sys.modules, module.__name__, module)
+    module = coin_module("ncnet_coin_plugin", monkeypatch)
     points = [metadata.EntryPoint("coin", f"{module.__name__}:Coin", registry.ENTRY_POINT_GROUP),
               metadata.EntryPoint("toy", f"{module.__name__}:Coin", registry.ENTRY_POINT_GROUP)]
     monkeypatch.setattr(metadata, "entry_points",
