@@ -43,6 +43,7 @@ import numpy as np
 
 from ncnet.bell import score as bell_score
 from ncnet.bell.cbd import chsh as cbd_chsh
+from ncnet.bell.cbd import chsh_batch as cbd_chsh_batch
 from ncnet.bell.expression import BellExpression
 from ncnet.bell.presets import preset as _preset
 from ncnet.bell.score import INDEPENDENT_SCHEME as _INDEPENDENT
@@ -628,8 +629,11 @@ def chsh_rows(a: Any, b: Any, *, suffix: str = "", accuracies: bool = True) -> l
     c = correlators(a, b)
     s = chsh_value(c)
     acc_a, acc_b = marginals(a, b) if accuracies else (None, None)
+    cbd = (None if acc_a is None else
+           np.stack(cbd_chsh_batch(c, 2.0 * acc_a - 1.0, 2.0 * acc_b - 1.0), axis=1))
     return [_row(c[r], float(s[r]), None if acc_a is None else acc_a[r],
-                 None if acc_b is None else acc_b[r], suffix, False)
+                 None if acc_b is None else acc_b[r], suffix, False,
+                 None if cbd is None else cbd[r])
             for r in range(c.shape[0])]
 
 
@@ -662,7 +666,7 @@ def gap_columns(t: int) -> tuple[str, str]:
 
 
 def _row(c: np.ndarray, s: float, acc_a: Any, acc_b: Any, suffix: str,
-         c_product: bool) -> dict[str, float]:
+         c_product: bool, cbd: Any = None) -> dict[str, float]:
     row = {c_column(i, j, suffix): float(c[i - 1, j - 1]) for i, j in PAIRS}
     row[f"S{suffix}"] = s
     if acc_a is None or acc_b is None:
@@ -683,7 +687,8 @@ def _row(c: np.ndarray, s: float, acc_a: Any, acc_b: Any, suffix: str,
         for i, j in PAIRS:
             row[c_column(i, j, "_product")] = float(prod[i - 1, j - 1])
     row["S_product"] = float(chsh_value(prod))
-    contextuality = cbd_chsh(c, 2.0 * acc_a - 1.0, 2.0 * acc_b - 1.0)
-    row["Delta"], row["S_odd"] = contextuality.delta, contextuality.s_odd
-    row["cbd_excess"] = contextuality.excess
+    if cbd is None:  # one row: the scalar form (a sweep passes its batch's values)
+        one = cbd_chsh(c, 2.0 * acc_a - 1.0, 2.0 * acc_b - 1.0)
+        cbd = (one.delta, one.s_odd, one.excess)
+    row["Delta"], row["S_odd"], row["cbd_excess"] = (float(v) for v in cbd)
     return row

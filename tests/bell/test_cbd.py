@@ -124,3 +124,13 @@ def test_score_reports_the_excess_of_a_contextual_and_a_signalling_file():
     score = chsh.score_items([a for a, _ in sig], [b for _, b in sig], n_boot=200)
     d = score.to_dict()["cbd"]
     assert score.S > 2.5 and d["excess"] < -1 and d["verdict"].startswith("undecided")
+
+
+def test_the_batch_form_equals_the_one_system_form():
+    rng = np.random.default_rng(11)
+    c, ea, eb = (rng.uniform(-1, 1, (300, 2, 2)) for _ in range(3))
+    delta, s, excess = cbd.chsh_batch(c, ea, eb)
+    one = [cbd.chsh(c[r], ea[r], eb[r]) for r in range(300)]
+    assert delta.tolist() == [o.delta for o in one]
+    assert s.tolist() == [o.s_odd for o in one]
+    assert excess.tolist() == [o.excess for o in one]

@@ -113,6 +113,26 @@ def chsh(c: Any, ea: Any, eb: Any) -> CyclicCbd:
     return cyclic(products, first, second)
 
 
+def chsh_batch(c: Any, ea: Any, eb: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`chsh` of R systems at once, for sweeps: ``c``, ``ea``, ``eb`` of shape
+    ``(R, 2, 2)``; returns ``(delta, s_odd, excess)``, each ``(R,)``, equal to the one-system
+    values.
+
+    >>> d, s, e = chsh_batch([[[1, 1], [1, -1]]], np.ones((1, 2, 2)), np.ones((1, 2, 2)))
+    >>> d.tolist(), s.tolist(), e.tolist()
+    ([0.0], [4.0], [2.0])
+    """
+    c, ea, eb = (np.asarray(v, dtype=np.float64).reshape(-1, 2, 2) for v in (c, ea, eb))
+    # the cycle A1 -(1,1)- B1 -(2,1)- A2 -(2,2)- B2 -(1,2)- A1, as in chsh()
+    products = np.stack([c[:, 0, 0], c[:, 1, 0], c[:, 1, 1], c[:, 0, 1]], axis=1)
+    delta = (np.abs(ea[:, 0, 0] - ea[:, 0, 1]) + np.abs(eb[:, 1, 0] - eb[:, 0, 0])
+             + np.abs(ea[:, 1, 1] - ea[:, 1, 0]) + np.abs(eb[:, 0, 1] - eb[:, 1, 1]))
+    total = np.abs(products).sum(axis=1)
+    odd = (products < 0).sum(axis=1) % 2 == 1
+    s = np.where(odd, total, total - 2.0 * np.abs(products).min(axis=1))
+    return delta, s, s - 2.0 - delta
+
+
 def noncontextual_lp(contexts: Sequence[tuple[Any, Any]], products: Sequence[float],
                      first: Sequence[float], second: Sequence[float]) -> bool:
     """Whether the system of pairs is noncontextual in CbD: a linear program (HiGHS) for a
