@@ -79,7 +79,8 @@ def analyze(
         raise UserError(f"--hidden {hidden} is not allowed: use a hidden size >= 1")
     experiment, config, records, digest = load_latest(out)
     if experiment.name not in RESOURCES:
-        raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads toy and lora")
+        raise UserError(f"{out} holds a {experiment.name} sweep; analyze reads "
+                        f"{', '.join(RESOURCES)}")
     allowed = RESOURCES[experiment.name]
     resource = allowed[0] if resource is None else resource
     if resource not in allowed:

@@ -54,6 +54,17 @@ def competition_correlation_table(correlations: Sequence[dict[str, Any]]) -> Tab
     return Table.from_frame(wide.reset_index().rename(columns={"hidden": "n"}))
 
 
+def correlation_text(correlations: Sequence[dict[str, Any]], hidden: int, measure: str,
+                     against: str = "S", missing: str = "—") -> str:
+    """'+0.25 [-0.10, +0.50]': the correlation of ``measure`` with ``against`` at hidden size
+    ``hidden`` and its CI; ``missing`` where there is none or it is undefined (NaN)."""
+    hit = [c for c in correlations if c["hidden"] == hidden and c["measure"] == measure
+           and c["against"] == against]
+    if not hit or hit[0]["r"] != hit[0]["r"]:
+        return missing
+    return with_interval(hit[0]["r"], hit[0]["ci"], 2, "+")
+
+
 def competition_verdict(scan: Sequence[dict[str, Any]],
                         correlations: Sequence[dict[str, Any]]) -> str:
     """The paper's claim "gradient competition at n = 3", answered from the numbers."""
@@ -66,12 +77,7 @@ def competition_verdict(scan: Sequence[dict[str, Any]],
     peak_s = max(by_n, key=lambda n: by_n[n]["S"])
 
     def rho(measure: str, against: str = "S") -> str:
-        hit = [c for c in correlations if c["hidden"] == 3 and c["measure"] == measure
-               and c["against"] == against]
-        if not hit or hit[0]["r"] != hit[0]["r"]:
-            return "undefined"
-        c = hit[0]
-        return with_interval(c["r"], c["ci"], 2, "+")
+        return correlation_text(correlations, 3, measure, against, missing="undefined")
 
     parts = []
     for name, label in (("competition", "plain"), ("competition_w", "gradient-weighted")):
@@ -227,12 +233,7 @@ def competition_console_table(scan: Sequence[dict[str, Any]],
     """The terminal digest of a traced capacity scan (``ncnet analyze``): per hidden size the
     mean S, the (2,2) model's excess of both indices and their Spearman ρ with S."""
     def rho(n: int, measure: str) -> str:
-        hit = [c for c in correlations if c["hidden"] == n and c["measure"] == measure
-               and c["against"] == "S"]
-        c = hit[0] if hit else None
-        if c is None or c["r"] != c["r"]:
-            return "—"
-        return with_interval(c["r"], c["ci"], 2, "+")
+        return correlation_text(correlations, n, measure)
 
     return Table("Gradient competition per hidden size (mean over runs)",
                  ["n", "runs", "mean S", "index (2,2) excess", "weighted (2,2) excess",

@@ -87,6 +87,15 @@ def _outcomes(value: Any, name: str, where: str) -> np.ndarray:
     return out
 
 
+def _call(fn: Callable[..., Any], where: str, **kwargs: Any) -> Any:
+    """``fn(**kwargs)``; any error it raises becomes one UnitError line that starts with
+    ``where`` (the call as the user reads it)."""
+    try:
+        return fn(**kwargs)
+    except Exception as err:  # the user's code: its error, named, in one line
+        raise UnitError(f"{where} raised {type(err).__name__}: {_first_line(err)}") from None
+
+
 def train_one(config: PairsConfig, level: int | float, seed: int, i: int, j: int,
               function: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Call the user's function for pair model (i, j) at ``level`` and ``seed``; its record
@@ -95,10 +104,7 @@ def train_one(config: PairsConfig, level: int | float, seed: int, i: int, j: int
     fn = function or load_function(config.train, config.base_dir)
     task_a, task_b = config.tasks_a[i - 1], config.tasks_b[j - 1]
     where = f"{config.train}(task_a={task_a!r}, task_b={task_b!r}, level={level!r}, seed={seed})"
-    try:
-        out = fn(task_a=task_a, task_b=task_b, level=level, seed=seed)
-    except Exception as err:  # the user's code: its error, named, in one line
-        raise UnitError(f"{where} raised {type(err).__name__}: {_first_line(err)}") from None
+    out = _call(fn, where, task_a=task_a, task_b=task_b, level=level, seed=seed)
     if not isinstance(out, Mapping) or not {"A", "B"} <= set(out):
         got = sorted(out) if isinstance(out, Mapping) else type(out).__name__
         raise UnitError(f"{where} returned {got}; give a mapping with A and B (and optionally "
@@ -139,11 +145,8 @@ def train_joint_one(config: PairsConfig, level: int | float, seed: int,
     fn = function or load_function(config.train_joint, config.base_dir)
     where = (f"{config.train_joint}(tasks_a={config.tasks_a!r}, tasks_b={config.tasks_b!r}, "
              f"level={level!r}, seed={seed})")
-    try:
-        out = fn(tasks_a=list(config.tasks_a), tasks_b=list(config.tasks_b), level=level,
-                 seed=seed)
-    except Exception as err:  # the user's code: its error, named, in one line
-        raise UnitError(f"{where} raised {type(err).__name__}: {_first_line(err)}") from None
+    out = _call(fn, where, tasks_a=list(config.tasks_a), tasks_b=list(config.tasks_b),
+                level=level, seed=seed)
     if not isinstance(out, Mapping) or not {"A", "B"} <= set(out):
         raise UnitError(f"{where} returned no mapping with A and B (one outcome sequence per "
                         "task each)")
